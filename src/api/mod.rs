@@ -1,0 +1,86 @@
+//! The HTTP surface: handlers, one module per resource, and the OpenAPI document.
+
+pub mod audit;
+pub mod demands;
+pub mod health;
+pub mod support;
+pub mod units;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "tenderpool",
+        description = "Joint public procurement: units report planned purchases of vehicles, \
+printers and PCs; tenderpool bundles compatible demand into joint tender proposals.\n\n\
+Authenticate with `Authorization: Bearer <JWT>`. Errors are `application/problem+json` (RFC 9457). \
+Money is whole CHF excluding VAT.",
+        license(name = "EUPL-1.2")
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "units", description = "Organisational units"),
+        (name = "demands", description = "Units' planned purchases"),
+        (name = "audit", description = "Who changed what"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Registers every documented route.
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(health::health)
+        .service(health::ready)
+        .service(
+            scope::scope("/api/v1")
+                .service(units::list_units)
+                .service(units::get_unit)
+                .service(units::create_unit)
+                .service(demands::list_demands)
+                .service(demands::create_demand)
+                .service(demands::get_demand)
+                .service(demands::update_demand)
+                .service(demands::submit_demand)
+                .service(demands::withdraw_demand)
+                .service(audit::list_audit),
+        );
+}
+
+/// The OpenAPI document, as served at `/openapi.json` and committed under `openapi/`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts()
+        .1
+}
+
+/// The document as committed: pretty JSON with a final newline.
+pub fn openapi_json() -> String {
+    let mut text = openapi_document().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,283 @@
+//! Demand: planned purchases of one unit each.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use super::audit::{self, Actor};
+use super::schema::demands;
+use super::{new_id, now, units, DbConnection};
+use crate::domain::demand::{parse_patch, DemandContent, DemandStatus, DemandTransition};
+use crate::domain::money::Chf;
+use crate::domain::spec::{Category, Spec};
+use crate::domain::validation::FieldError;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = demands)]
+pub struct DemandRow {
+    pub id: String,
+    pub unit_id: String,
+    pub category: String,
+    pub spec: String,
+    pub cpv: String,
+    pub quantity: i64,
+    pub unit_price_chf: i64,
+    pub needed_by: NaiveDate,
+    pub budget_year: i32,
+    pub delivery_site: Option<String>,
+    pub justification: Option<String>,
+    pub status: String,
+    pub proposal_id: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl DemandRow {
+    pub fn status(&self) -> Result<DemandStatus, ApiError> {
+        DemandStatus::parse(&self.status).ok_or_else(|| {
+            ApiError::internal(format!(
+                "demand {} has unknown status {}",
+                self.id, self.status
+            ))
+        })
+    }
+
+    /// The validated content this row was written from.
+    pub fn content(&self) -> Result<DemandContent, ApiError> {
+        let corrupt = || ApiError::internal(format!("demand {} has an unreadable spec", self.id));
+        let category = Category::parse(&self.category).ok_or_else(corrupt)?;
+        Ok(DemandContent {
+            spec: Spec::from_stored(category, &self.spec).ok_or_else(corrupt)?,
+            quantity: self.quantity,
+            unit_price: Chf(self.unit_price_chf),
+            needed_by: self.needed_by,
+            budget_year: self.budget_year,
+            delivery_site: self.delivery_site.clone(),
+            justification: self.justification.clone(),
+        })
+    }
+}
+
+/// Which rows `list` returns; `unit_id` is forced to the caller's unit for unit tokens.
+#[derive(Debug, Clone, Default)]
+pub struct DemandFilter {
+    pub unit_id: Option<String>,
+    pub category: Option<Category>,
+    pub status: Option<DemandStatus>,
+    pub budget_year: Option<i32>,
+}
+
+fn spec_text(spec: &Spec) -> String {
+    serde_json::to_string(spec).unwrap_or_default()
+}
+
+/// Creates demand for an active unit, with its audit entry.
+pub fn create(
+    connection: &mut DbConnection,
+    actor: &Actor,
+    unit_id: &str,
+    status: DemandStatus,
+    content: &DemandContent,
+) -> Result<DemandRow, ApiError> {
+    match units::find(connection, unit_id)? {
+        Some(unit) if unit.active => {}
+        Some(_) => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "unit_id",
+                "this unit is inactive",
+            )]))
+        }
+        None => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "unit_id",
+                format!("no unit with id {unit_id}"),
+            )]))
+        }
+    }
+    let created_at = now();
+    let row = DemandRow {
+        id: new_id(),
+        unit_id: unit_id.to_owned(),
+        category: content.category().as_str().to_owned(),
+        spec: spec_text(&content.spec),
+        cpv: content.spec.cpv().to_owned(),
+        quantity: content.quantity,
+        unit_price_chf: content.unit_price.0,
+        needed_by: content.needed_by,
+        budget_year: content.budget_year,
+        delivery_site: content.delivery_site.clone(),
+        justification: content.justification.clone(),
+        status: status.as_str().to_owned(),
+        proposal_id: None,
+        version: 1,
+        created_at,
+        updated_at: created_at,
+    };
+    diesel::insert_into(demands::table)
+        .values(&row)
+        .execute(connection)?;
+    let detail = json!({"unit_id": row.unit_id, "status": row.status, "category": row.category,
+                        "quantity": row.quantity, "unit_price_chf": row.unit_price_chf});
+    audit::record(
+        connection,
+        actor,
+        "demand.created",
+        "demand",
+        &row.id,
+        &detail,
+    )?;
+    Ok(row)
+}
+
+/// Finds demand the caller may see: with a unit scope, another unit's demand is "not found".
+pub fn find_visible(
+    connection: &mut DbConnection,
+    id: &str,
+    scope: Option<&str>,
+) -> Result<DemandRow, ApiError> {
+    let row: Option<DemandRow> = demands::table
+        .find(id)
+        .select(DemandRow::as_select())
+        .first(connection)
+        .optional()?;
+    match row {
+        Some(row) if scope.is_none_or(|unit| unit == row.unit_id) => Ok(row),
+        _ => Err(ApiError::not_found("demand", id)),
+    }
+}
+
+pub fn list(
+    connection: &mut DbConnection,
+    filter: &DemandFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<DemandRow>, i64), ApiError> {
+    let filtered = || {
+        let mut query = demands::table.into_boxed();
+        if let Some(unit_id) = &filter.unit_id {
+            query = query.filter(demands::unit_id.eq(unit_id.clone()));
+        }
+        if let Some(category) = filter.category {
+            query = query.filter(demands::category.eq(category.as_str()));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(demands::status.eq(status.as_str()));
+        }
+        if let Some(year) = filter.budget_year {
+            query = query.filter(demands::budget_year.eq(year));
+        }
+        query
+    };
+    let total = filtered().count().get_result(connection)?;
+    let rows = filtered()
+        .order((demands::created_at.asc(), demands::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select(DemandRow::as_select())
+        .load(connection)?;
+    Ok((rows, total))
+}
+
+/// Checks `If-Match` against the stored version: a stale client gets 412.
+fn check_version(row: &DemandRow, if_match: Option<i64>) -> Result<(), ApiError> {
+    match if_match {
+        Some(expected) if expected != row.version => Err(ApiError::PreconditionFailed(format!(
+            "demand {} is at version {}, not {expected}; reload it and try again",
+            row.id, row.version
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A writer that lost the race to another one gets 409, never a silent overwrite.
+fn lost_race(id: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "demand {id} was changed concurrently; reload it and try again"
+    ))
+}
+
+/// Applies a merge patch to editable demand of the caller's unit.
+pub fn update(
+    connection: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    scope: Option<&str>,
+    if_match: Option<i64>,
+    patch: &Value,
+) -> Result<DemandRow, ApiError> {
+    let row = find_visible(connection, id, scope)?;
+    check_version(&row, if_match)?;
+    let status = row.status()?;
+    if !status.is_editable() {
+        return Err(ApiError::Conflict(format!(
+            "demand {id} is {status} and can no longer be edited"
+        )));
+    }
+    let content = parse_patch(&row.content()?, patch).map_err(ApiError::Validation)?;
+    let updated_at = now();
+    let changed = diesel::update(
+        demands::table
+            .find(id)
+            .filter(demands::version.eq(row.version)),
+    )
+    .set((
+        demands::spec.eq(spec_text(&content.spec)),
+        demands::cpv.eq(content.spec.cpv()),
+        demands::quantity.eq(content.quantity),
+        demands::unit_price_chf.eq(content.unit_price.0),
+        demands::needed_by.eq(content.needed_by),
+        demands::budget_year.eq(content.budget_year),
+        demands::delivery_site.eq(&content.delivery_site),
+        demands::justification.eq(&content.justification),
+        demands::version.eq(row.version + 1),
+        demands::updated_at.eq(updated_at),
+    ))
+    .execute(connection)?;
+    if changed == 0 {
+        return Err(lost_race(id));
+    }
+    let detail = json!({"patch": patch, "version": row.version + 1});
+    audit::record(connection, actor, "demand.updated", "demand", id, &detail)?;
+    find_visible(connection, id, scope)
+}
+
+/// Submits or withdraws demand of the caller's unit.
+pub fn transition(
+    connection: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    scope: Option<&str>,
+    if_match: Option<i64>,
+    transition: DemandTransition,
+) -> Result<DemandRow, ApiError> {
+    let row = find_visible(connection, id, scope)?;
+    check_version(&row, if_match)?;
+    let from = row.status()?;
+    let to = transition.apply(from).map_err(ApiError::Conflict)?;
+    let changed = diesel::update(
+        demands::table
+            .find(id)
+            .filter(demands::version.eq(row.version)),
+    )
+    .set((
+        demands::status.eq(to.as_str()),
+        demands::version.eq(row.version + 1),
+        demands::updated_at.eq(now()),
+    ))
+    .execute(connection)?;
+    if changed == 0 {
+        return Err(lost_race(id));
+    }
+    let action = format!("demand.{}", transition.verb());
+    audit::record(
+        connection,
+        actor,
+        &action,
+        "demand",
+        id,
+        &json!({"from": from, "to": to}),
+    )?;
+    find_visible(connection, id, scope)
+}

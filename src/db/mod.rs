@@ -1,0 +1,122 @@
+//! Storage: the connection pools, migrations, and one module per table group.
+
+pub mod audit;
+pub mod connection;
+pub mod demands;
+pub mod idempotency;
+pub mod schema;
+pub mod units;
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Timelike, Utc};
+use diesel::r2d2::Pool;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseLocation;
+use crate::error::ApiError;
+pub use connection::DbConnection;
+use connection::Manager;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Any key: it only has to be the same for every tenderpool process on one database.
+const MIGRATION_LOCK_KEY: i64 = 0x7465_6e64_6572;
+
+/// Handles to the database; cloning is cheap.
+#[derive(Clone)]
+pub struct Database {
+    reads: Pool<Manager>,
+    /// SQLite has one writer at a time: a pool of one serialises writes in this process
+    /// instead of failing them with `database is locked`. On PostgreSQL, the read pool.
+    writes: Pool<Manager>,
+}
+
+impl Database {
+    /// Runs pending migrations, then opens the pools.
+    pub fn open(location: &DatabaseLocation, pool_size: u32) -> Result<Database, String> {
+        let mut connection = connection::establish(location)
+            .map_err(|error| format!("cannot connect to the database: {error}"))?;
+        run_migrations(&mut connection)?;
+        drop(connection);
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(10))
+                .build(Manager::new(location.clone()))
+                .map_err(|error| format!("cannot open the database pool: {error}"))
+        };
+        let reads = build(pool_size.max(1))?;
+        let writes = match location {
+            DatabaseLocation::Sqlite(_) => build(1)?,
+            DatabaseLocation::Postgres(_) => reads.clone(),
+        };
+        Ok(Database { reads, writes })
+    }
+
+    /// Runs `work` on a pooled connection off the async workers.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.reads.clone();
+        actix_web::web::block(move || work(&mut *pool.get()?)).await?
+    }
+
+    /// Runs `work` in one transaction off the async workers: all of it commits, or none.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let database = self.clone();
+        actix_web::web::block(move || database.write_blocking(work)).await?
+    }
+
+    /// `write` for callers outside the HTTP server (the command line).
+    pub fn write_blocking<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    {
+        let mut pooled = self.writes.get()?;
+        let connection: &mut DbConnection = &mut pooled;
+        connection.transaction(work)
+    }
+}
+
+fn run_migrations(connection: &mut DbConnection) -> Result<(), String> {
+    let result = match connection {
+        DbConnection::Sqlite(sqlite) => {
+            sqlite.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())
+        }
+        DbConnection::Postgresql(pg) => {
+            use diesel::RunQueryDsl;
+            // Several instances may start at once: one migrates, the others wait.
+            diesel::sql_query("SELECT pg_advisory_lock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+                .execute(pg)
+                .map_err(|error| format!("cannot take the migration lock: {error}"))?;
+            let result = pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+            let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+                .execute(pg);
+            result
+        }
+    };
+    result.map_err(|error| format!("migrations failed: {error}"))
+}
+
+/// The current instant, truncated to microseconds so SQLite and PostgreSQL store the same.
+pub fn now() -> NaiveDateTime {
+    let now = Utc::now().naive_utc();
+    now.with_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,93 @@
+//! The app factory shared by `serve` and the tests, and the HTTP server around it.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{middleware, web, App, HttpServer};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::Keys;
+use crate::db::{idempotency, Database};
+use crate::{api, error};
+
+/// What every worker's app shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub database: web::Data<Database>,
+    pub keys: web::Data<Keys>,
+    pub body_limit: usize,
+}
+
+impl AppState {
+    pub fn new(database: Database, keys: Keys, body_limit: usize) -> Self {
+        AppState {
+            database: web::Data::new(database),
+            keys: web::Data::new(keys),
+            body_limit,
+        }
+    }
+}
+
+/// The whole application: API, OpenAPI, Swagger UI, problem+json for every error.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, openapi) = App::new()
+        .into_utoipa_app()
+        .openapi(api::ApiDoc::openapi())
+        .app_data(state.database)
+        .app_data(state.keys)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(state.body_limit)
+                .error_handler(error::json_error),
+        )
+        .app_data(web::PayloadConfig::default().limit(state.body_limit))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .configure(api::configure)
+        .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
+        .default_service(web::to(error::no_route))
+        .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+}
+
+/// Starts serving on `listener`; the returned server stops gracefully on SIGINT or SIGTERM.
+pub fn listen(
+    listener: TcpListener,
+    state: AppState,
+    workers: Option<usize>,
+) -> std::io::Result<Server> {
+    let mut server = HttpServer::new(move || app(state.clone())).shutdown_timeout(30);
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener)?.run())
+}
+
+/// Forgets expired idempotency keys now and every hour.
+pub fn spawn_housekeeping(database: Database) {
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(Duration::from_secs(3600));
+        loop {
+            interval.tick().await;
+            match database.write(idempotency::purge_expired).await {
+                Ok(0) => {}
+                Ok(purged) => log::info!("purged {purged} expired idempotency keys"),
+                Err(error) => log::warn!("purging idempotency keys failed: {error}"),
+            }
+        }
+    });
+}
