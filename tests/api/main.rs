@@ -1,0 +1,13 @@
+//! Black-box tests: the real server over HTTP, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod cli;
+mod demands;
+mod errors;
+mod idempotency;
+mod openapi;
+mod persistence;
+mod units;
