@@ -1,8 +1,15 @@
-//! Pure procurement rules: specs and CPV, demand and unit validation. No I/O, no clock.
+//! Pure procurement rules: specs and CPV, validation, bundling, law and savings. No I/O, no
+//! clock: callers pass `today`.
 
+pub mod bundling;
 pub mod demand;
 pub mod money;
+pub mod procedure;
+pub mod proposal;
+pub mod savings;
+pub mod settings;
 pub mod spec;
+pub mod splitting;
 pub mod unit;
 pub mod validation;
 
