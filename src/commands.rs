@@ -39,6 +39,7 @@ fn open_database(settings: &Settings) -> Result<Database, String> {
 
 fn serve(settings: &Settings) -> Result<(), String> {
     let keys = Keys::from_settings(settings)?;
+    let procurement = settings.procurement()?;
     let database = open_database(settings)?;
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|error| format!("cannot listen on {}: {error}", settings.bind))?;
@@ -46,7 +47,7 @@ fn serve(settings: &Settings) -> Result<(), String> {
         "tenderpool listens on http://{} (API docs at /docs/)",
         settings.bind
     );
-    let state = AppState::new(database.clone(), keys, settings.body_limit);
+    let state = AppState::new(database.clone(), keys, procurement, settings.body_limit);
     let workers = settings.workers;
     actix_web::rt::System::new()
         .block_on(async move {

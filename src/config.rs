@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
+use crate::domain::settings::ProcurementSettings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -64,6 +65,9 @@ pub struct Settings {
     /// Maximum size of a request body in bytes.
     #[arg(long, env = "TENDERPOOL_BODY_LIMIT", default_value_t = 4 * 1024 * 1024, global = true)]
     pub body_limit: usize,
+    /// TOML file with procurement settings (thresholds, lead times, savings assumptions).
+    #[arg(long, env = "TENDERPOOL_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
     /// Address and port to serve on.
     #[arg(
         long,
@@ -131,6 +135,19 @@ impl DatabaseLocation {
 impl Settings {
     pub fn database(&self) -> Result<DatabaseLocation, String> {
         DatabaseLocation::parse(&self.database_url)
+    }
+
+    /// The procurement settings: the defaults, overridden by the `--config` file.
+    pub fn procurement(&self) -> Result<ProcurementSettings, String> {
+        match &self.config {
+            None => Ok(ProcurementSettings::default()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+                ProcurementSettings::from_toml(&text)
+                    .map_err(|error| format!("{}: {error}", path.display()))
+            }
+        }
     }
 }
 

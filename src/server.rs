@@ -12,6 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Keys;
 use crate::db::{idempotency, Database};
+use crate::domain::settings::ProcurementSettings;
 use crate::{api, error};
 
 /// What every worker's app shares.
@@ -19,14 +20,21 @@ use crate::{api, error};
 pub struct AppState {
     pub database: web::Data<Database>,
     pub keys: web::Data<Keys>,
+    pub settings: web::Data<ProcurementSettings>,
     pub body_limit: usize,
 }
 
 impl AppState {
-    pub fn new(database: Database, keys: Keys, body_limit: usize) -> Self {
+    pub fn new(
+        database: Database,
+        keys: Keys,
+        settings: ProcurementSettings,
+        body_limit: usize,
+    ) -> Self {
         AppState {
             database: web::Data::new(database),
             keys: web::Data::new(keys),
+            settings: web::Data::new(settings),
             body_limit,
         }
     }
@@ -49,6 +57,7 @@ pub fn app(
         .openapi(api::ApiDoc::openapi())
         .app_data(state.database)
         .app_data(state.keys)
+        .app_data(state.settings)
         .app_data(
             web::JsonConfig::default()
                 .limit(state.body_limit)

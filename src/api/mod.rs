@@ -3,6 +3,8 @@
 pub mod audit;
 pub mod demands;
 pub mod health;
+pub mod proposals;
+pub mod reports;
 pub mod support;
 pub mod units;
 
@@ -25,6 +27,8 @@ Money is whole CHF excluding VAT.",
     tags(
         (name = "units", description = "Organisational units"),
         (name = "demands", description = "Units' planned purchases"),
+        (name = "proposals", description = "Joint tender proposals and the officer's decisions"),
+        (name = "reports", description = "Synergies, splitting risks and the settings in force"),
         (name = "audit", description = "Who changed what"),
         (name = "operations", description = "Health and readiness"),
     )
@@ -64,6 +68,17 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(demands::update_demand)
                 .service(demands::submit_demand)
                 .service(demands::withdraw_demand)
+                .service(proposals::generate_proposals)
+                .service(proposals::list_proposals)
+                .service(proposals::get_proposal)
+                .service(proposals::approve_proposal)
+                .service(proposals::reject_proposal)
+                .service(proposals::tender_proposal)
+                .service(proposals::award_proposal)
+                .service(proposals::cancel_proposal)
+                .service(reports::synergy_report)
+                .service(reports::splitting_report)
+                .service(reports::get_settings)
                 .service(audit::list_audit),
         );
 }

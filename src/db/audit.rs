@@ -64,6 +64,38 @@ pub fn record(
     Ok(())
 }
 
+/// One entry of a batch written by `record_all`.
+pub struct Entry {
+    pub action: &'static str,
+    pub entity_type: &'static str,
+    pub entity_id: String,
+    pub detail: serde_json::Value,
+}
+
+/// Appends many entries by one actor at once.
+pub fn record_all(
+    connection: &mut DbConnection,
+    actor: &Actor,
+    entries: &[Entry],
+) -> Result<(), ApiError> {
+    let at = now();
+    let rows: Vec<NewAuditRow> = entries
+        .iter()
+        .map(|entry| NewAuditRow {
+            id: new_id(),
+            at,
+            actor: &actor.sub,
+            actor_role: &actor.role,
+            action: entry.action,
+            entity_type: entry.entity_type,
+            entity_id: &entry.entity_id,
+            detail: entry.detail.to_string(),
+        })
+        .collect();
+    super::insert_all!(connection, audit_log::table, rows);
+    Ok(())
+}
+
 /// Entries oldest first, optionally for one entity, with the total count.
 pub fn list(
     connection: &mut DbConnection,

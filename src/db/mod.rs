@@ -4,6 +4,8 @@ pub mod audit;
 pub mod connection;
 pub mod demands;
 pub mod idempotency;
+pub mod proposals;
+pub mod reports;
 pub mod schema;
 pub mod units;
 
@@ -109,6 +111,26 @@ fn run_migrations(connection: &mut DbConnection) -> Result<(), String> {
     };
     result.map_err(|error| format!("migrations failed: {error}"))
 }
+
+/// Inserts many rows in chunks. Multi-row inserts do not compile on the multi-backend
+/// connection, so this runs them on the inner connection of either backend.
+macro_rules! insert_all {
+    ($connection:expr, $table:expr, $rows:expr) => {{
+        let mut inserted = 0usize;
+        for chunk in $rows.chunks(500) {
+            inserted += match &mut *$connection {
+                $crate::db::DbConnection::Sqlite(inner) => {
+                    diesel::insert_into($table).values(chunk).execute(inner)?
+                }
+                $crate::db::DbConnection::Postgresql(inner) => {
+                    diesel::insert_into($table).values(chunk).execute(inner)?
+                }
+            };
+        }
+        inserted
+    }};
+}
+pub(crate) use insert_all;
 
 /// The current instant, truncated to microseconds so SQLite and PostgreSQL store the same.
 pub fn now() -> NaiveDateTime {

@@ -61,4 +61,59 @@ diesel::table! {
 }
 
 diesel::joinable!(demands -> units (unit_id));
-diesel::allow_tables_to_appear_in_same_query!(units, demands, audit_log, idempotency_keys);
+
+diesel::table! {
+    proposals (id) {
+        id -> Text,
+        position -> Integer,
+        title -> Text,
+        category -> Text,
+        cpv -> Text,
+        spec -> Text,
+        budget_year -> Integer,
+        unit_ids -> Text,
+        lead_entity_id -> Text,
+        total_quantity -> BigInt,
+        estimated_value_chf -> BigInt,
+        procedure -> Text,
+        treaty_area -> Bool,
+        needed_by -> Date,
+        tender_start_by -> Date,
+        estimated_savings_chf -> BigInt,
+        savings_breakdown -> Text,
+        warnings -> Text,
+        status -> Text,
+        decision -> Nullable<Text>,
+        tender_reference -> Nullable<Text>,
+        awarded_supplier -> Nullable<Text>,
+        awarded_value_chf -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_lines (proposal_id, demand_id) {
+        proposal_id -> Text,
+        demand_id -> Text,
+        position -> Integer,
+        unit_id -> Text,
+        quantity -> BigInt,
+        unit_price_chf -> BigInt,
+        needed_by -> Date,
+        demand_version -> BigInt,
+        live -> Bool,
+    }
+}
+
+diesel::joinable!(proposal_lines -> proposals (proposal_id));
+diesel::joinable!(proposal_lines -> demands (demand_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    units,
+    demands,
+    audit_log,
+    idempotency_keys,
+    proposals,
+    proposal_lines
+);

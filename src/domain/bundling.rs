@@ -386,7 +386,7 @@ mod tests {
         let lines: Vec<Line> = days
             .iter()
             .enumerate()
-            .map(|(i, day)| line(i as u128, (i % 2) as u32, pc(16, 512), day))
+            .map(|(i, day)| line(i as u128, u32::from(i % 2 == 1), pc(16, 512), day))
             .collect();
         let outcome = bundle(&lines, PARAMS);
         let windows: Vec<Vec<usize>> = outcome.bundles.iter().map(|b| b.lines.clone()).collect();
@@ -501,7 +501,7 @@ mod tests {
             let mut state = seed | 1;
             for i in (1..shuffled.len()).rev() {
                 state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+                shuffled.swap(i, usize::try_from(state % (i as u64 + 1)).unwrap());
             }
             let first = bundle(&lines, PARAMS);
             let second = bundle(&shuffled, PARAMS);

@@ -6,6 +6,7 @@ pub mod demand;
 pub mod money;
 pub mod procedure;
 pub mod proposal;
+pub mod reports;
 pub mod savings;
 pub mod settings;
 pub mod spec;

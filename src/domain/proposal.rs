@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::bundling::{Bundle, Line};
@@ -14,6 +15,7 @@ use super::procedure::{in_treaty_area, LeadTime, Procedure};
 use super::savings::{estimate, SavingsBreakdown, Share};
 use super::settings::ProcurementSettings;
 use super::spec::{Category, Spec};
+use super::validation::{integer_in, text_up_to, FieldError, Fields};
 
 closed_enum! {
     /// `draft` → `approved` → `tendered` → `awarded`; `draft` → `rejected`;
@@ -69,6 +71,45 @@ impl ProposalAction {
     }
 }
 
+/// What the officer gave with an action; `parse_decision` checks each action gets its part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decision {
+    pub comment: Option<String>,
+    pub reason: Option<String>,
+    pub reference: Option<String>,
+    pub supplier: Option<String>,
+    pub awarded_value_chf: Option<i64>,
+}
+
+/// Parses the body of an action: `reject` and `cancel` need a `reason`, `tender` a
+/// `reference`, `award` a `supplier` and `awarded_value_chf`; `approve` takes a `comment`.
+pub fn parse_decision(action: ProposalAction, body: &Value) -> Result<Decision, Vec<FieldError>> {
+    let mut fields = Fields::of(body, "").map_err(|error| vec![error])?;
+    let mut decision = Decision::default();
+    let allowed: &[&str] = match action {
+        ProposalAction::Approve => {
+            decision.comment = fields.optional("comment", text_up_to(2000)).flatten();
+            &["comment"]
+        }
+        ProposalAction::Reject | ProposalAction::Cancel => {
+            decision.reason = fields.required("reason", text_up_to(2000));
+            &["reason"]
+        }
+        ProposalAction::Tender => {
+            decision.reference = fields.required("reference", text_up_to(200));
+            &["reference"]
+        }
+        ProposalAction::Award => {
+            decision.supplier = fields.required("supplier", text_up_to(200));
+            decision.awarded_value_chf =
+                fields.required("awarded_value_chf", integer_in(1, 10_000_000_000_000));
+            &["supplier", "awarded_value_chf"]
+        }
+    };
+    fields.reject_unknown(allowed, |_| "is not a field of this action");
+    fields.into_result(Some(decision))
+}
+
 /// Something the officer must know before deciding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Warning {
@@ -77,6 +118,10 @@ pub struct Warning {
     pub code: String,
     pub message: String,
 }
+
+/// (entity, category, budget year) → (threshold crossed, the entity's sum), from the
+/// splitting check.
+pub type CrossedThresholds = HashMap<(u32, Category, i32), (i64, Chf)>;
 
 /// What the engine's caller knows about the lines besides the engine's input.
 pub struct Context<'a> {
@@ -87,8 +132,7 @@ pub struct Context<'a> {
     pub unit_entity: &'a [u32],
     /// Unit index → unit id.
     pub unit_ids: &'a [String],
-    /// (entity, category, budget year) → (threshold crossed, the entity's sum) from the splitting check.
-    pub crossed: &'a HashMap<(u32, Category, i32), (i64, Chf)>,
+    pub crossed: &'a CrossedThresholds,
     pub settings: &'a ProcurementSettings,
     pub today: NaiveDate,
 }
@@ -302,6 +346,34 @@ mod tests {
         assert_eq!(Cancel.apply(Tendered), Ok(Cancelled));
         assert!(Cancel.apply(Draft).is_err());
         assert!(Draft.is_live() && Tendered.is_live() && !Awarded.is_live() && !Rejected.is_live());
+    }
+
+    #[test]
+    fn each_action_asks_for_its_own_fields() {
+        let names =
+            |errors: Vec<FieldError>| errors.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(
+            names(parse_decision(ProposalAction::Reject, &serde_json::json!({})).unwrap_err()),
+            ["reason"]
+        );
+        assert_eq!(
+            names(
+                parse_decision(
+                    ProposalAction::Award,
+                    &serde_json::json!({"awarded_value_chf": 0, "price": 1})
+                )
+                .unwrap_err()
+            ),
+            ["supplier", "awarded_value_chf", "price"]
+        );
+        let approve = parse_decision(ProposalAction::Approve, &serde_json::json!({})).unwrap();
+        assert_eq!(approve, Decision::default());
+        let tender = parse_decision(
+            ProposalAction::Tender,
+            &serde_json::json!({"reference": "simap 1234567"}),
+        )
+        .unwrap();
+        assert_eq!(tender.reference.as_deref(), Some("simap 1234567"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use tenderpool::auth::{Keys, Role};
 use tenderpool::config::DatabaseLocation;
 use tenderpool::db::Database;
+use tenderpool::domain::settings::ProcurementSettings;
 use tenderpool::server::{self, AppState};
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
@@ -344,8 +345,12 @@ fn start(location: &DatabaseLocation, body_limit: usize) -> (String, ServerHandl
     let keys = Keys::hs256(SECRET.as_bytes(), None, None).expect("keys");
     let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
     let address = format!("http://{}", listener.local_addr().expect("address"));
-    let server = server::listen(listener, AppState::new(database, keys, body_limit), Some(2))
-        .expect("server starts");
+    let server = server::listen(
+        listener,
+        AppState::new(database, keys, ProcurementSettings::default(), body_limit),
+        Some(2),
+    )
+    .expect("server starts");
     let handle = server.handle();
     actix_web::rt::spawn(server);
     (address, handle)

@@ -10,4 +10,5 @@ mod errors;
 mod idempotency;
 mod openapi;
 mod persistence;
+mod proposals;
 mod units;

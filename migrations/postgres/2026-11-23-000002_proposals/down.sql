@@ -1,0 +1,2 @@
+DROP TABLE proposal_lines;
+DROP TABLE proposals;
