@@ -22,8 +22,15 @@ pub fn run(settings: &Settings, command: Option<Command>) -> Result<(), String> 
                 return Err("say which data to load: tenderpool seed --demo".to_owned());
             }
             let database = open_database(settings)?;
-            let units = seed::load_demo(&database).map_err(|error| error.to_string())?;
-            println!("loaded {units} demo units");
+            let year = args
+                .year
+                .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now().date_naive()) + 1);
+            let loaded = seed::load_demo(&database, year, args.demand_lines)
+                .map_err(|error| error.to_string())?;
+            println!(
+                "loaded {} demo units and {} lines of demand for {year}",
+                loaded.units, loaded.demand
+            );
             Ok(())
         }
         Command::Openapi => {

@@ -109,6 +109,12 @@ pub struct SeedArgs {
     /// Load the Canton of Lucerne demo data.
     #[arg(long)]
     pub demo: bool,
+    /// How many lines of demo demand to load.
+    #[arg(long, default_value_t = 3000)]
+    pub demand_lines: usize,
+    /// The budget year of the demo demand (default: next year).
+    #[arg(long)]
+    pub year: Option<i32>,
 }
 
 /// Where the data lives, decided by the scheme of the database URL.

@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod seed;
+pub mod seed_demand;
 pub mod server;
 
 /// Lowercase hex of `bytes`, for secrets and request hashes.

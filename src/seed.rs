@@ -1,9 +1,11 @@
-//! Demo data: the units of the Canton of Lucerne.
+//! Demo data: the units of the Canton of Lucerne and a year of their demand.
 
 use crate::db::audit::Actor;
-use crate::db::{units, Database};
+use crate::db::demands::{self, DemandRow};
+use crate::db::{now, units, Database};
 use crate::domain::unit::{NewUnit, UnitKind};
 use crate::error::ApiError;
+use crate::seed_demand::demo_demand;
 
 use UnitKind::{Court, Department, Office, Other, Outsourced, School};
 
@@ -130,8 +132,24 @@ const LUCERNE_UNITS: &[(&str, &str, UnitKind, Option<&str>)] = &[
     ("was", "WAS Wirtschaft Arbeit Soziales", Outsourced, None),
 ];
 
-/// Loads the demo units in one transaction; refuses a database that already has units.
-pub fn load_demo(database: &Database) -> Result<usize, ApiError> {
+/// Units that plan purchases: every unit but the canton and its departments' top level.
+fn buying_units() -> Vec<&'static str> {
+    LUCERNE_UNITS
+        .iter()
+        .filter(|(_, _, kind, parent)| parent.is_some() || *kind == Outsourced)
+        .map(|unit| unit.0)
+        .collect()
+}
+
+/// What `load_demo` loaded.
+pub struct Loaded {
+    pub units: usize,
+    pub demand: usize,
+}
+
+/// Loads the demo units and `demand_lines` lines of demand for `year` in one transaction;
+/// refuses a database that already has units.
+pub fn load_demo(database: &Database, year: i32, demand_lines: usize) -> Result<Loaded, ApiError> {
     let actor = Actor {
         sub: "tenderpool seed".to_owned(),
         role: "admin".to_owned(),
@@ -152,6 +170,15 @@ pub fn load_demo(database: &Database) -> Result<usize, ApiError> {
             };
             units::create(conn, &actor, &unit)?;
         }
-        Ok(LUCERNE_UNITS.len())
+        let created_at = now();
+        let rows: Vec<DemandRow> = demo_demand(&buying_units(), year, demand_lines)
+            .iter()
+            .map(|(unit, status, content)| DemandRow::new(unit, *status, content, created_at))
+            .collect();
+        demands::insert_all(conn, &actor, &rows)?;
+        Ok(Loaded {
+            units: LUCERNE_UNITS.len(),
+            demand: rows.len(),
+        })
     })
 }

@@ -35,6 +35,33 @@ pub struct DemandRow {
 }
 
 impl DemandRow {
+    /// A new row for valid content, at version 1.
+    pub fn new(
+        unit_id: &str,
+        status: DemandStatus,
+        content: &DemandContent,
+        created_at: NaiveDateTime,
+    ) -> Self {
+        DemandRow {
+            id: new_id(),
+            unit_id: unit_id.to_owned(),
+            category: content.category().as_str().to_owned(),
+            spec: spec_text(&content.spec),
+            cpv: content.spec.cpv().to_owned(),
+            quantity: content.quantity,
+            unit_price_chf: content.unit_price.0,
+            needed_by: content.needed_by,
+            budget_year: content.budget_year,
+            delivery_site: content.delivery_site.clone(),
+            justification: content.justification.clone(),
+            status: status.as_str().to_owned(),
+            proposal_id: None,
+            version: 1,
+            created_at,
+            updated_at: created_at,
+        }
+    }
+
     pub fn status(&self) -> Result<DemandStatus, ApiError> {
         DemandStatus::parse(&self.status).ok_or_else(|| {
             ApiError::internal(format!(
@@ -96,30 +123,11 @@ pub fn create(
             )]))
         }
     }
-    let created_at = now();
-    let row = DemandRow {
-        id: new_id(),
-        unit_id: unit_id.to_owned(),
-        category: content.category().as_str().to_owned(),
-        spec: spec_text(&content.spec),
-        cpv: content.spec.cpv().to_owned(),
-        quantity: content.quantity,
-        unit_price_chf: content.unit_price.0,
-        needed_by: content.needed_by,
-        budget_year: content.budget_year,
-        delivery_site: content.delivery_site.clone(),
-        justification: content.justification.clone(),
-        status: status.as_str().to_owned(),
-        proposal_id: None,
-        version: 1,
-        created_at,
-        updated_at: created_at,
-    };
+    let row = DemandRow::new(unit_id, status, content, now());
     diesel::insert_into(demands::table)
         .values(&row)
         .execute(connection)?;
-    let detail = json!({"unit_id": row.unit_id, "status": row.status, "category": row.category,
-                        "quantity": row.quantity, "unit_price_chf": row.unit_price_chf});
+    let detail = created_detail(&row);
     audit::record(
         connection,
         actor,
@@ -129,6 +137,30 @@ pub fn create(
         &detail,
     )?;
     Ok(row)
+}
+
+fn created_detail(row: &DemandRow) -> Value {
+    json!({"unit_id": row.unit_id, "status": row.status, "category": row.category,
+           "quantity": row.quantity, "unit_price_chf": row.unit_price_chf})
+}
+
+/// Writes many new rows at once, each with its audit entry (for imports and demo data).
+pub fn insert_all(
+    connection: &mut DbConnection,
+    actor: &Actor,
+    rows: &[DemandRow],
+) -> Result<(), ApiError> {
+    super::insert_all!(connection, demands::table, rows);
+    let entries: Vec<audit::Entry> = rows
+        .iter()
+        .map(|row| audit::Entry {
+            action: "demand.created",
+            entity_type: "demand",
+            entity_id: row.id.clone(),
+            detail: created_detail(row),
+        })
+        .collect();
+    audit::record_all(connection, actor, &entries)
 }
 
 /// Finds demand the caller may see: with a unit scope, another unit's demand is "not found".

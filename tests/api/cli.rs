@@ -30,9 +30,15 @@ fn the_command_line_works_with_no_configuration() {
     assert!(ok, "{stderr}");
     assert!(dir.path().join("tenderpool.db").exists());
 
-    let (ok, stdout, stderr) = run(dir.path(), &["seed", "--demo"]);
+    let (ok, stdout, stderr) = run(
+        dir.path(),
+        &["seed", "--demo", "--demand-lines", "50", "--year", "2030"],
+    );
     assert!(ok, "{stderr}");
-    assert_eq!(stdout.trim(), "loaded 34 demo units");
+    assert_eq!(
+        stdout.trim(),
+        "loaded 34 demo units and 50 lines of demand for 2030"
+    );
     let (ok, _, stderr) = run(dir.path(), &["seed", "--demo"]);
     assert!(
         !ok && stderr.contains("empty database"),

@@ -321,6 +321,12 @@ impl TestApp {
         reply.body
     }
 
+    /// The Canton of Lucerne's units and `lines` lines of demo demand for `year`.
+    pub fn seed_demo(&self, year: i32, lines: usize) {
+        let database = Database::open(&self.store.location(), 1).expect("database opens");
+        tenderpool::seed::load_demo(&database, year, lines).expect("demo data loads");
+    }
+
     /// A small tree: the canton with two offices, a court, and an outsourced hospital.
     pub async fn seed_units(&self) {
         let admin = self.admin();

@@ -14,7 +14,44 @@ on_both_backends!(
     two_concurrent_approvals_have_one_winner,
     two_concurrent_generations_leave_each_line_in_one_proposal,
     roles_see_and_do_what_the_design_allows,
+    the_demo_year_bundles_into_meaningful_proposals,
 );
+
+async fn the_demo_year_bundles_into_meaningful_proposals(app: TestApp) {
+    app.seed_demo(2030, 1500);
+    let submitted = app
+        .get("/api/v1/demands?status=submitted&limit=1", &app.officer())
+        .await
+        .body["total"]
+        .as_i64()
+        .unwrap();
+    let reply = generate(&app, &json!({"budget_year": 2030})).await;
+    let proposals = reply.body["proposals"].as_array().unwrap();
+    assert!(
+        proposals.len() >= 10,
+        "the demo has many bundles: {}",
+        proposals.len()
+    );
+    let mut lines = 0;
+    for proposal in proposals {
+        assert!(proposal["unit_ids"].as_array().unwrap().len() >= 2);
+        lines += proposal["lines"].as_array().unwrap().len();
+    }
+    let unbundled = reply.body["unbundled"].as_array().unwrap().len();
+    assert_eq!(
+        i64::try_from(lines + unbundled).unwrap(),
+        submitted,
+        "every submitted line is accounted for"
+    );
+    assert!(
+        proposals.iter().any(|p| p["procedure"] == "open"),
+        "some bundles need an open procedure"
+    );
+    let splitting = app
+        .get("/api/v1/reports/splitting?budget_year=2030", &app.officer())
+        .await;
+    assert!(splitting.body["risks"].as_i64().unwrap() > 0);
+}
 
 fn laptops(ram_gb: u64, storage_gb: u64, needed_by: &str) -> Value {
     json!({
