@@ -19,12 +19,12 @@ fn synthetic_lines(count: usize) -> Vec<Line> {
         .into_iter()
         .enumerate()
         .map(|(index, (unit, _, content))| Line {
-            id: Uuid::from_u64_pair(random.next(), index as u64),
+            id: Uuid::from_u64_pair(random.next_u64(), index as u64),
             unit: unit.trim_start_matches("unit-").parse().unwrap(),
             spec: content.spec,
             quantity: content.quantity,
             unit_price: content.unit_price,
-            needed_by: start + Days::new(random.next() % 730),
+            needed_by: start + Days::new(random.next_u64() % 730),
         })
         .collect()
 }

@@ -18,7 +18,7 @@ impl Random {
         Random(seed)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -29,11 +29,11 @@ impl Random {
     /// A number in `low..=high`.
     pub fn between(&mut self, low: i64, high: i64) -> i64 {
         let span = u64::try_from(high - low + 1).unwrap_or(1);
-        low + i64::try_from(self.next() % span).unwrap_or(0)
+        low + i64::try_from(self.next_u64() % span).unwrap_or(0)
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        let index = usize::try_from(self.next() % items.len() as u64).unwrap_or(0);
+        let index = usize::try_from(self.next_u64() % items.len() as u64).unwrap_or(0);
         &items[index]
     }
 }
@@ -176,7 +176,7 @@ pub fn demo_demand(
     (0..count)
         .map(|_| {
             let unit = (*random.pick(units)).to_owned();
-            let mut roll = u32::try_from(random.next() % u64::from(total_weight)).unwrap_or(0);
+            let mut roll = u32::try_from(random.next_u64() % u64::from(total_weight)).unwrap_or(0);
             let (_, spec, prices, quantities) = offers
                 .iter()
                 .find(|offer| {
