@@ -46,7 +46,7 @@ pub enum UnbundledReason {
     TooFewUnits,
 }
 
-/// Lines that share a tender: indices into the input, by `needed_by` then id.
+/// Lines that share a tender: indices into the input, by `needed_by`, unit, then id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bundle {
     pub category: Category,
@@ -167,6 +167,15 @@ impl DistinctUnits {
         self.count = 0;
     }
 
+    /// The number of distinct units among `entries`.
+    fn count_in(&mut self, entries: &[Entry]) -> usize {
+        self.start_group();
+        for entry in entries {
+            self.add(entry.unit);
+        }
+        self.count
+    }
+
     fn add(&mut self, unit: u32) -> bool {
         let slot = &mut self.stamps[unit as usize];
         if *slot == self.stamp {
@@ -191,50 +200,70 @@ fn runs<T>(sorted: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<(usize, usize)> {
     ranges
 }
 
+/// One line in sort order, with everything the sweep reads, so that the passes after the sort
+/// run through memory in order instead of jumping back into `lines`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    key: u64,
+    day: i32,
+    unit: u32,
+    /// The demand id breaks the remaining ties, so the order never depends on the input's.
+    id: (u64, u64),
+    index: u32,
+}
+
 /// Bundles `lines`. The same lines give the same result in any input order.
 pub fn bundle(lines: &[Line], params: BundleParams) -> Outcome {
-    if lines.is_empty() {
-        return Outcome::default();
-    }
     let unit_count = lines
         .iter()
         .map(|line| line.unit as usize + 1)
         .max()
         .unwrap_or(0);
-    // (key, day, id, index): sorting by the id too makes ties independent of input order.
     let mut order: Vec<Entry> = lines
         .iter()
         .enumerate()
-        .map(|(index, line)| {
-            let day = chrono::Datelike::num_days_from_ce(&line.needed_by);
-            (compatibility_key(&line.spec), day, line.id.as_u128(), index)
+        .map(|(index, line)| Entry {
+            key: compatibility_key(&line.spec),
+            day: chrono::Datelike::num_days_from_ce(&line.needed_by),
+            unit: line.unit,
+            id: line.id.as_u64_pair(),
+            index: u32::try_from(index).expect("fewer than 2^32 lines"),
         })
         .collect();
     order.sort_unstable();
 
     let mut distinct = DistinctUnits::new(unit_count);
-    let category_units: Vec<usize> = unit_counts(&order, lines, &mut distinct, |a, b| {
-        category_of_key(a.0) == category_of_key(b.0)
-    });
-    let key_units: Vec<usize> = unit_counts(&order, lines, &mut distinct, |a, b| a.0 == b.0);
+    let mut category_units = [0usize; 4];
+    for (start, end) in runs(&order, |a, b| {
+        category_of_key(a.key) == category_of_key(b.key)
+    }) {
+        let category = usize::try_from(category_of_key(order[start].key))
+            .unwrap_or(3)
+            .min(3);
+        category_units[category] = distinct.count_in(&order[start..end]);
+    }
 
     let mut outcome = Outcome::default();
-    for (key_start, key_end) in runs(&order, |a, b| a.0 == b.0) {
-        let category_partners = category_units[key_start] > 1;
-        let key_partners = key_units[key_start] > 1;
-        let mut window_start = key_start;
-        while window_start < key_end {
+    for (key_start, key_end) in runs(&order, |a, b| a.key == b.key) {
+        let group = &order[key_start..key_end];
+        let category = usize::try_from(category_of_key(group[0].key))
+            .unwrap_or(3)
+            .min(3);
+        let category_partners = category_units[category] > 1;
+        let key_partners = distinct.count_in(group) > 1;
+        let mut window_start = 0;
+        while window_start < group.len() {
             // Greedy sweep: the window opens at its earliest line and takes all within reach.
-            let first_day = order[window_start].1;
+            let first_day = group[window_start].day;
             let mut window_end = window_start;
             distinct.start_group();
-            while window_end < key_end
-                && i64::from(order[window_end].1 - first_day) <= params.window_days
+            while window_end < group.len()
+                && i64::from(group[window_end].day - first_day) <= params.window_days
             {
-                distinct.add(lines[order[window_end].3].unit);
+                distinct.add(group[window_end].unit);
                 window_end += 1;
             }
-            let window = &order[window_start..window_end];
+            let window = &group[window_start..window_end];
             if distinct.count >= params.min_units {
                 outcome.bundles.push(make_bundle(lines, window));
             } else {
@@ -249,7 +278,7 @@ pub fn bundle(lines: &[Line], params: BundleParams) -> Outcome {
                 };
                 outcome
                     .unbundled
-                    .extend(window.iter().map(|entry| (entry.3, reason)));
+                    .extend(window.iter().map(|entry| (entry.index as usize, reason)));
             }
             window_start = window_end;
         }
@@ -257,36 +286,24 @@ pub fn bundle(lines: &[Line], params: BundleParams) -> Outcome {
     outcome
 }
 
-type Entry = (u64, i32, u128, usize);
-
-/// For each sorted position, the number of distinct units in its run.
-fn unit_counts(
-    order: &[Entry],
-    lines: &[Line],
-    distinct: &mut DistinctUnits,
-    same: impl Fn(&Entry, &Entry) -> bool,
-) -> Vec<usize> {
-    let mut counts = vec![0; order.len()];
-    for (start, end) in runs(order, same) {
-        distinct.start_group();
-        for entry in &order[start..end] {
-            distinct.add(lines[entry.3].unit);
-        }
-        counts[start..end].fill(distinct.count);
-    }
-    counts
-}
-
 fn make_bundle(lines: &[Line], window: &[Entry]) -> Bundle {
-    let indices: Vec<usize> = window.iter().map(|entry| entry.3).collect();
-    let mut units: Vec<u32> = indices.iter().map(|&index| lines[index].unit).collect();
+    let indices: Vec<usize> = window.iter().map(|entry| entry.index as usize).collect();
+    let mut units: Vec<u32> = window.iter().map(|entry| entry.unit).collect();
     units.sort_unstable();
     units.dedup();
     let spec = harmonise(indices.iter().map(|&index| &lines[index].spec));
+    let (total_quantity, value) = indices
+        .iter()
+        .fold((0, Chf(0)), |(quantity, value), &index| {
+            (
+                quantity + lines[index].quantity,
+                value + lines[index].value(),
+            )
+        });
     Bundle {
         category: spec.category(),
-        total_quantity: indices.iter().map(|&index| lines[index].quantity).sum(),
-        value: indices.iter().map(|&index| lines[index].value()).sum(),
+        total_quantity,
+        value,
         needed_by: lines[indices[0]].needed_by,
         lines: indices,
         units,
