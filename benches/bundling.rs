@@ -30,20 +30,14 @@ fn synthetic_lines(count: usize) -> Vec<Line> {
 }
 
 fn sort_baseline(lines: &[Line]) -> Vec<(u64, NaiveDate, usize)> {
-    let mut order: Vec<(u64, NaiveDate, usize)> = lines
-        .iter()
-        .enumerate()
-        .map(|(index, line)| (compatibility_key(&line.spec), line.needed_by, index))
-        .collect();
+    let mut order: Vec<(u64, NaiveDate, usize)> =
+        lines.iter().enumerate().map(|(index, line)| (compatibility_key(&line.spec), line.needed_by, index)).collect();
     order.sort_unstable();
     order
 }
 
 fn engine(c: &mut Criterion) {
-    let params = BundleParams {
-        window_days: 180,
-        min_units: 2,
-    };
+    let params = BundleParams { window_days: 180, min_units: 2 };
     let mut group = c.benchmark_group("bundling");
     group.sample_size(10);
     for count in [10_000, 100_000, 1_000_000] {
@@ -52,13 +46,9 @@ fn engine(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("engine", count), &lines, |b, lines| {
             b.iter(|| bundle(black_box(lines), params));
         });
-        group.bench_with_input(
-            BenchmarkId::new("sort_baseline", count),
-            &lines,
-            |b, lines| {
-                b.iter(|| sort_baseline(black_box(lines)));
-            },
-        );
+        group.bench_with_input(BenchmarkId::new("sort_baseline", count), &lines, |b, lines| {
+            b.iter(|| sort_baseline(black_box(lines)));
+        });
     }
     group.finish();
 }

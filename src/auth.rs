@@ -76,9 +76,7 @@ impl AuthUser {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(
-                format!("the role {:?} may not do this", self.role).to_lowercase(),
-            ))
+            Err(ApiError::Forbidden(format!("the role {:?} may not do this", self.role).to_lowercase()))
         }
     }
 
@@ -109,15 +107,9 @@ pub struct Keys {
 const MIN_SECRET_BYTES: usize = 32;
 
 impl Keys {
-    pub fn hs256(
-        secret: &[u8],
-        issuer: Option<String>,
-        audience: Option<String>,
-    ) -> Result<Keys, String> {
+    pub fn hs256(secret: &[u8], issuer: Option<String>, audience: Option<String>) -> Result<Keys, String> {
         if secret.len() < MIN_SECRET_BYTES {
-            return Err(format!(
-                "the JWT secret must be at least {MIN_SECRET_BYTES} bytes"
-            ));
+            return Err(format!("the JWT secret must be at least {MIN_SECRET_BYTES} bytes"));
         }
         Ok(Keys::new(
             DecodingKey::from_secret(secret),
@@ -129,18 +121,12 @@ impl Keys {
     }
 
     /// An RS256 or ES256 public key in PEM, told apart by trying RSA first.
-    pub fn public_key(
-        pem: &[u8],
-        issuer: Option<String>,
-        audience: Option<String>,
-    ) -> Result<Keys, String> {
+    pub fn public_key(pem: &[u8], issuer: Option<String>, audience: Option<String>) -> Result<Keys, String> {
         let (decoding, algorithm) = match DecodingKey::from_rsa_pem(pem) {
             Ok(key) => (key, Algorithm::RS256),
             Err(_) => DecodingKey::from_ec_pem(pem)
                 .map(|key| (key, Algorithm::ES256))
-                .map_err(|error| {
-                    format!("the public key is neither an RSA nor an EC PEM key: {error}")
-                })?,
+                .map_err(|error| format!("the public key is neither an RSA nor an EC PEM key: {error}"))?,
         };
         Ok(Keys::new(decoding, None, algorithm, issuer, audience))
     }
@@ -164,14 +150,7 @@ impl Keys {
             Some(audience) => validation.set_audience(&[audience]),
             None => validation.validate_aud = false,
         }
-        Keys {
-            decoding,
-            encoding,
-            algorithm,
-            validation,
-            issuer,
-            audience,
-        }
+        Keys { decoding, encoding, algorithm, validation, issuer, audience }
     }
 
     /// The keys the settings call for: a public key, a secret, or the generated secret file
@@ -180,8 +159,7 @@ impl Keys {
         let issuer = settings.jwt_issuer.clone();
         let audience = settings.jwt_audience.clone();
         if let Some(path) = &settings.jwt_public_key_file {
-            let pem = fs::read(path)
-                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            let pem = fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
             return Keys::public_key(&pem, issuer, audience);
         }
         if let Some(secret) = &settings.jwt_secret {
@@ -193,24 +171,18 @@ impl Keys {
                 Keys::hs256(secret.as_bytes(), issuer, audience)
             }
             // Several instances share one PostgreSQL: a per-machine secret would split them.
-            DatabaseLocation::Postgres(_) => Err(
-                "with PostgreSQL, set TENDERPOOL_JWT_SECRET or TENDERPOOL_JWT_PUBLIC_KEY_FILE"
-                    .to_owned(),
-            ),
+            DatabaseLocation::Postgres(_) => {
+                Err("with PostgreSQL, set TENDERPOOL_JWT_SECRET or TENDERPOOL_JWT_PUBLIC_KEY_FILE".to_owned())
+            }
         }
     }
 
     /// Signs a token; only possible with an HS256 secret.
-    pub fn issue(
-        &self,
-        sub: &str,
-        role: Role,
-        unit: Option<&str>,
-        ttl_seconds: u64,
-    ) -> Result<String, String> {
-        let encoding = self.encoding.as_ref().ok_or(
-            "tokens for this deployment are issued by the identity provider (a public key is configured)",
-        )?;
+    pub fn issue(&self, sub: &str, role: Role, unit: Option<&str>, ttl_seconds: u64) -> Result<String, String> {
+        let encoding = self
+            .encoding
+            .as_ref()
+            .ok_or("tokens for this deployment are issued by the identity provider (a public key is configured)")?;
         if role == Role::Unit && unit.is_none() {
             return Err("a token for role unit needs --unit".to_owned());
         }
@@ -224,8 +196,7 @@ impl Keys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
-        jsonwebtoken::encode(&Header::new(self.algorithm), &claims, encoding)
-            .map_err(|error| error.to_string())
+        jsonwebtoken::encode(&Header::new(self.algorithm), &claims, encoding).map_err(|error| error.to_string())
     }
 
     pub fn verify(&self, token: &str) -> Result<AuthUser, ApiError> {
@@ -235,15 +206,9 @@ impl Keys {
         let role = Role::parse(&claims.role)
             .ok_or_else(|| ApiError::Unauthorized(format!("unknown role {:?}", claims.role)))?;
         if role == Role::Unit && claims.unit.as_deref().is_none_or(str::is_empty) {
-            return Err(ApiError::Unauthorized(
-                "a unit token must name its unit".to_owned(),
-            ));
+            return Err(ApiError::Unauthorized("a unit token must name its unit".to_owned()));
         }
-        Ok(AuthUser {
-            sub: claims.sub,
-            role,
-            unit: claims.unit,
-        })
+        Ok(AuthUser { sub: claims.sub, role, unit: claims.unit })
     }
 }
 
@@ -252,10 +217,7 @@ fn now_seconds() -> u64 {
 }
 
 pub fn secret_file_beside(database: &Path) -> PathBuf {
-    let mut name = database
-        .file_name()
-        .map(std::ffi::OsStr::to_os_string)
-        .unwrap_or_default();
+    let mut name = database.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
     name.push(".jwt-secret");
     database.with_file_name(name)
 }
@@ -266,8 +228,7 @@ fn load_or_create_secret(path: &Path) -> Result<String, String> {
         return Ok(existing.trim().to_owned());
     }
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        fs::create_dir_all(dir)
-            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+        fs::create_dir_all(dir).map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
     }
     let secret = crate::to_hex(&rand::random::<[u8; 32]>());
     let mut options = fs::OpenOptions::new();
@@ -276,8 +237,7 @@ fn load_or_create_secret(path: &Path) -> Result<String, String> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     match options.open(path) {
         Ok(mut file) => {
-            file.write_all(secret.as_bytes())
-                .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+            file.write_all(secret.as_bytes()).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
             log::info!("created a new JWT secret in {}", path.display());
             Ok(secret)
         }
@@ -309,15 +269,10 @@ fn authenticate(request: &HttpRequest) -> Result<AuthUser, ApiError> {
     let token = value
         .to_str()
         .ok()
-        .and_then(|text| {
-            text.strip_prefix("Bearer ")
-                .or_else(|| text.strip_prefix("bearer "))
-        })
+        .and_then(|text| text.strip_prefix("Bearer ").or_else(|| text.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|token| !token.is_empty())
-        .ok_or_else(|| {
-            ApiError::Unauthorized("the Authorization header must be Bearer <token>".to_owned())
-        })?;
+        .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be Bearer <token>".to_owned()))?;
     keys.verify(token)
 }
 
@@ -330,14 +285,9 @@ mod tests {
     #[test]
     fn issued_tokens_verify_with_their_role_and_unit() {
         let keys = Keys::hs256(SECRET, None, None).unwrap();
-        let token = keys
-            .issue("anna", Role::Unit, Some("buwd-vif"), 60)
-            .unwrap();
+        let token = keys.issue("anna", Role::Unit, Some("buwd-vif"), 60).unwrap();
         let user = keys.verify(&token).unwrap();
-        assert_eq!(
-            (user.sub.as_str(), user.role, user.unit.as_deref()),
-            ("anna", Role::Unit, Some("buwd-vif"))
-        );
+        assert_eq!((user.sub.as_str(), user.role, user.unit.as_deref()), ("anna", Role::Unit, Some("buwd-vif")));
     }
 
     #[test]

@@ -22,15 +22,9 @@ pub fn run(settings: &Settings, command: Option<Command>) -> Result<(), String> 
                 return Err("say which data to load: tenderpool seed --demo".to_owned());
             }
             let database = open_database(settings)?;
-            let year = args
-                .year
-                .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now().date_naive()) + 1);
-            let loaded = seed::load_demo(&database, year, args.demand_lines)
-                .map_err(|error| error.to_string())?;
-            println!(
-                "loaded {} demo units and {} lines of demand for {year}",
-                loaded.units, loaded.demand
-            );
+            let year = args.year.unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now().date_naive()) + 1);
+            let loaded = seed::load_demo(&database, year, args.demand_lines).map_err(|error| error.to_string())?;
+            println!("loaded {} demo units and {} lines of demand for {year}", loaded.units, loaded.demand);
             Ok(())
         }
         Command::Openapi => {
@@ -48,12 +42,9 @@ fn serve(settings: &Settings) -> Result<(), String> {
     let keys = Keys::from_settings(settings)?;
     let procurement = settings.procurement()?;
     let database = open_database(settings)?;
-    let listener = TcpListener::bind(&settings.bind)
-        .map_err(|error| format!("cannot listen on {}: {error}", settings.bind))?;
-    log::info!(
-        "tenderpool listens on http://{} (API docs at /docs/)",
-        settings.bind
-    );
+    let listener =
+        TcpListener::bind(&settings.bind).map_err(|error| format!("cannot listen on {}: {error}", settings.bind))?;
+    log::info!("tenderpool listens on http://{} (API docs at /docs/)", settings.bind);
     let state = AppState::new(database.clone(), keys, procurement, settings.body_limit);
     let workers = settings.workers;
     actix_web::rt::System::new()

@@ -38,20 +38,10 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// `sqlite://PATH` (relative), `sqlite:///ABSOLUTE/PATH`, or `postgres://…`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://tenderpool.db",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://tenderpool.db", global = true)]
     pub database_url: String,
     /// HS256 signing secret (at least 32 bytes).
-    #[arg(
-        long,
-        env = "TENDERPOOL_JWT_SECRET",
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long, env = "TENDERPOOL_JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,
     /// PEM public key of the identity provider (RS256 or ES256 tokens).
     #[arg(long, env = "TENDERPOOL_JWT_PUBLIC_KEY_FILE", global = true)]
@@ -69,23 +59,13 @@ pub struct Settings {
     #[arg(long, env = "TENDERPOOL_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Address and port to serve on.
-    #[arg(
-        long,
-        env = "TENDERPOOL_BIND",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
+    #[arg(long, env = "TENDERPOOL_BIND", default_value = "127.0.0.1:8080", global = true)]
     pub bind: String,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "TENDERPOOL_WORKERS", global = true)]
     pub workers: Option<usize>,
     /// Database connections per process (reads; SQLite writes use one more).
-    #[arg(
-        long,
-        env = "TENDERPOOL_DB_POOL_SIZE",
-        default_value_t = 8,
-        global = true
-    )]
+    #[arg(long, env = "TENDERPOOL_DB_POOL_SIZE", default_value_t = 8, global = true)]
     pub db_pool_size: u32,
 }
 
@@ -150,8 +130,7 @@ impl Settings {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-                ProcurementSettings::from_toml(&text)
-                    .map_err(|error| format!("{}: {error}", path.display()))
+                ProcurementSettings::from_toml(&text).map_err(|error| format!("{}: {error}", path.display()))
             }
         }
     }
@@ -169,9 +148,7 @@ mod tests {
         );
         assert_eq!(
             DatabaseLocation::parse("sqlite:///var/lib/tenderpool/tp.db"),
-            Ok(DatabaseLocation::Sqlite(PathBuf::from(
-                "/var/lib/tenderpool/tp.db"
-            )))
+            Ok(DatabaseLocation::Sqlite(PathBuf::from("/var/lib/tenderpool/tp.db")))
         );
         assert!(matches!(
             DatabaseLocation::parse("postgresql://postgres@127.0.0.1:5432/test"),

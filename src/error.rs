@@ -59,6 +59,8 @@ pub struct Problem {
 
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ProblemField {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
     pub field: String,
     pub message: String,
 }
@@ -98,6 +100,7 @@ impl ApiError {
             ApiError::Validation(errors) => errors
                 .iter()
                 .map(|error| ProblemField {
+                    row: error.row,
                     field: error.field.clone(),
                     message: error.message.clone(),
                 })
@@ -149,9 +152,9 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::Error;
         match error {
             Error::NotFound => ApiError::NotFound("not found".to_owned()),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => ApiError::Conflict(
-                format!("conflicts with an existing record ({})", info.message()),
-            ),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                ApiError::Conflict(format!("conflicts with an existing record ({})", info.message()))
+            }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::Conflict("a concurrent change won; retry the request".to_owned())
             }
@@ -177,25 +180,17 @@ impl From<actix_web::error::BlockingError> for ApiError {
 pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError;
     let api_error = match &error {
-        JsonPayloadError::Overflow { limit }
-        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::PayloadTooLarge(
-            format!("the body is larger than the limit of {limit} bytes"),
-        ),
-        JsonPayloadError::ContentType => {
-            ApiError::BadRequest("the Content-Type must be application/json".to_owned())
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge(format!("the body is larger than the limit of {limit} bytes"))
         }
-        JsonPayloadError::Deserialize(inner) => {
-            ApiError::BadRequest(format!("malformed JSON: {inner}"))
-        }
+        JsonPayloadError::ContentType => ApiError::BadRequest("the Content-Type must be application/json".to_owned()),
+        JsonPayloadError::Deserialize(inner) => ApiError::BadRequest(format!("malformed JSON: {inner}")),
         other => ApiError::BadRequest(format!("unreadable body: {other}")),
     };
     api_error.into()
 }
 
-pub fn query_error(
-    error: actix_web::error::QueryPayloadError,
-    _: &HttpRequest,
-) -> actix_web::Error {
+pub fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     ApiError::BadRequest(format!("invalid query string: {error}")).into()
 }
 
@@ -206,15 +201,8 @@ pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_
 /// The app's default service: a known path with another method is 405, anything else 404.
 pub async fn no_route(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     if request.resource_map().has_resource(request.path()) {
-        Err(ApiError::MethodNotAllowed(format!(
-            "{} is not allowed on {}",
-            request.method(),
-            request.path()
-        )))
+        Err(ApiError::MethodNotAllowed(format!("{} is not allowed on {}", request.method(), request.path())))
     } else {
-        Err(ApiError::NotFound(format!(
-            "no route for {}",
-            request.path()
-        )))
+        Err(ApiError::NotFound(format!("no route for {}", request.path())))
     }
 }

@@ -12,115 +12,30 @@ use UnitKind::{Court, Department, Office, Other, Outsourced, School};
 /// Parents come before their children.
 const LUCERNE_UNITS: &[(&str, &str, UnitKind, Option<&str>)] = &[
     ("lu", "Kanton Luzern", Other, None),
-    (
-        "bkd",
-        "Bildungs- und Kulturdepartement",
-        Department,
-        Some("lu"),
-    ),
-    (
-        "bkd-dvs",
-        "Dienststelle Volksschulbildung",
-        Office,
-        Some("bkd"),
-    ),
-    (
-        "bkd-dbwb",
-        "Dienststelle Berufs- und Weiterbildung",
-        Office,
-        Some("bkd"),
-    ),
-    (
-        "bkd-dgym",
-        "Dienststelle Gymnasialbildung",
-        Office,
-        Some("bkd"),
-    ),
-    (
-        "bkd-ksalp",
-        "Kantonsschule Alpenquai Luzern",
-        School,
-        Some("bkd-dgym"),
-    ),
-    (
-        "bkd-ksreuss",
-        "Kantonsschule Reussbühl Luzern",
-        School,
-        Some("bkd-dgym"),
-    ),
-    (
-        "bkd-bbzw",
-        "Berufsbildungszentrum Wirtschaft, Informatik und Technik",
-        School,
-        Some("bkd-dbwb"),
-    ),
-    (
-        "buwd",
-        "Bau-, Umwelt- und Wirtschaftsdepartement",
-        Department,
-        Some("lu"),
-    ),
-    (
-        "buwd-vif",
-        "Dienststelle Verkehr und Infrastruktur",
-        Office,
-        Some("buwd"),
-    ),
-    (
-        "buwd-uwe",
-        "Dienststelle Umwelt und Energie",
-        Office,
-        Some("buwd"),
-    ),
-    (
-        "buwd-rawi",
-        "Dienststelle Raum und Wirtschaft",
-        Office,
-        Some("buwd"),
-    ),
-    (
-        "buwd-lawa",
-        "Dienststelle Landwirtschaft und Wald",
-        Office,
-        Some("buwd"),
-    ),
+    ("bkd", "Bildungs- und Kulturdepartement", Department, Some("lu")),
+    ("bkd-dvs", "Dienststelle Volksschulbildung", Office, Some("bkd")),
+    ("bkd-dbwb", "Dienststelle Berufs- und Weiterbildung", Office, Some("bkd")),
+    ("bkd-dgym", "Dienststelle Gymnasialbildung", Office, Some("bkd")),
+    ("bkd-ksalp", "Kantonsschule Alpenquai Luzern", School, Some("bkd-dgym")),
+    ("bkd-ksreuss", "Kantonsschule Reussbühl Luzern", School, Some("bkd-dgym")),
+    ("bkd-bbzw", "Berufsbildungszentrum Wirtschaft, Informatik und Technik", School, Some("bkd-dbwb")),
+    ("buwd", "Bau-, Umwelt- und Wirtschaftsdepartement", Department, Some("lu")),
+    ("buwd-vif", "Dienststelle Verkehr und Infrastruktur", Office, Some("buwd")),
+    ("buwd-uwe", "Dienststelle Umwelt und Energie", Office, Some("buwd")),
+    ("buwd-rawi", "Dienststelle Raum und Wirtschaft", Office, Some("buwd")),
+    ("buwd-lawa", "Dienststelle Landwirtschaft und Wald", Office, Some("buwd")),
     ("fd", "Finanzdepartement", Department, Some("lu")),
     ("fd-dii", "Dienststelle Informatik", Office, Some("fd")),
     ("fd-steuern", "Dienststelle Steuern", Office, Some("fd")),
     ("fd-immo", "Dienststelle Immobilien", Office, Some("fd")),
     ("fd-personal", "Dienststelle Personal", Office, Some("fd")),
-    (
-        "gsd",
-        "Gesundheits- und Sozialdepartement",
-        Department,
-        Some("lu"),
-    ),
-    (
-        "gsd-gesundheit",
-        "Dienststelle Gesundheit und Sport",
-        Office,
-        Some("gsd"),
-    ),
-    (
-        "gsd-soziales",
-        "Dienststelle Soziales und Gesellschaft",
-        Office,
-        Some("gsd"),
-    ),
+    ("gsd", "Gesundheits- und Sozialdepartement", Department, Some("lu")),
+    ("gsd-gesundheit", "Dienststelle Gesundheit und Sport", Office, Some("gsd")),
+    ("gsd-soziales", "Dienststelle Soziales und Gesellschaft", Office, Some("gsd")),
     ("gsd-veterinaer", "Veterinärdienst", Office, Some("gsd")),
-    (
-        "jsd",
-        "Justiz- und Sicherheitsdepartement",
-        Department,
-        Some("lu"),
-    ),
+    ("jsd", "Justiz- und Sicherheitsdepartement", Department, Some("lu")),
     ("jsd-polizei", "Luzerner Polizei", Office, Some("jsd")),
-    (
-        "jsd-mzj",
-        "Dienststelle Militär, Zivilschutz und Justizvollzug",
-        Office,
-        Some("jsd"),
-    ),
+    ("jsd-mzj", "Dienststelle Militär, Zivilschutz und Justizvollzug", Office, Some("jsd")),
     ("jsd-stva", "Strassenverkehrsamt", Office, Some("jsd")),
     ("jsd-migration", "Amt für Migration", Office, Some("jsd")),
     ("sk", "Staatskanzlei", Department, Some("lu")),
@@ -150,15 +65,11 @@ pub struct Loaded {
 /// Loads the demo units and `demand_lines` lines of demand for `year` in one transaction;
 /// refuses a database that already has units.
 pub fn load_demo(database: &Database, year: i32, demand_lines: usize) -> Result<Loaded, ApiError> {
-    let actor = Actor {
-        sub: "tenderpool seed".to_owned(),
-        role: "admin".to_owned(),
-    };
+    let actor = Actor { sub: "tenderpool seed".to_owned(), role: "admin".to_owned() };
     database.write_blocking(|conn| {
         if units::count(conn)? > 0 {
             return Err(ApiError::Conflict(
-                "the database already holds units; seed --demo only loads into an empty database"
-                    .to_owned(),
+                "the database already holds units; seed --demo only loads into an empty database".to_owned(),
             ));
         }
         for (id, name, kind, parent) in LUCERNE_UNITS {
@@ -176,9 +87,6 @@ pub fn load_demo(database: &Database, year: i32, demand_lines: usize) -> Result<
             .map(|(unit, status, content)| DemandRow::new(unit, *status, content, created_at))
             .collect();
         demands::insert_all(conn, &actor, &rows)?;
-        Ok(Loaded {
-            units: LUCERNE_UNITS.len(),
-            demand: rows.len(),
-        })
+        Ok(Loaded { units: LUCERNE_UNITS.len(), demand: rows.len() })
     })
 }

@@ -6,8 +6,7 @@ use chrono::{Days, NaiveDate};
 use crate::domain::demand::{DemandContent, DemandStatus};
 use crate::domain::money::Chf;
 use crate::domain::spec::{
-    Drive, FormFactor, OperatingSystem, PaperFormat, PcSpec, PrinterSpec, Spec, VehicleClass,
-    VehicleSpec,
+    Drive, FormFactor, OperatingSystem, PaperFormat, PcSpec, PrinterSpec, Spec, VehicleClass, VehicleSpec,
 };
 
 /// splitmix64: small, fast, and the same sequence on every machine and Rust version.
@@ -41,38 +40,16 @@ impl Random {
 /// (weight, spec, price range in CHF, quantity range)
 type Offer = (u32, Spec, (i64, i64), (i64, i64));
 
-fn pc(
-    form_factor: FormFactor,
-    os: OperatingSystem,
-    ram_gb: u16,
-    storage_gb: u32,
-    screen: Option<f64>,
-) -> Spec {
-    Spec::Pc(PcSpec {
-        form_factor,
-        os,
-        ram_gb,
-        storage_gb,
-        screen_inches: screen,
-    })
+fn pc(form_factor: FormFactor, os: OperatingSystem, ram_gb: u16, storage_gb: u32, screen: Option<f64>) -> Spec {
+    Spec::Pc(PcSpec { form_factor, os, ram_gb, storage_gb, screen_inches: screen })
 }
 
 fn printer(format: PaperFormat, color: bool, multifunction: bool, pages_per_minute: u16) -> Spec {
-    Spec::Printer(PrinterSpec {
-        format,
-        color,
-        multifunction,
-        pages_per_minute,
-    })
+    Spec::Printer(PrinterSpec { format, color, multifunction, pages_per_minute })
 }
 
 fn vehicle(class: VehicleClass, drive: Drive, seats: u8, all_wheel_drive: bool) -> Spec {
-    Spec::Vehicle(VehicleSpec {
-        class,
-        drive,
-        seats,
-        all_wheel_drive,
-    })
+    Spec::Vehicle(VehicleSpec { class, drive, seats, all_wheel_drive })
 }
 
 fn catalogue() -> Vec<Offer> {
@@ -82,93 +59,29 @@ fn catalogue() -> Vec<Offer> {
     use PaperFormat::{A3, A4};
     use VehicleClass::{Minibus, PassengerCar, Pickup, Truck, Van};
     vec![
-        (
-            30,
-            pc(Laptop, Windows, 16, 512, Some(14.0)),
-            (1_250, 1_750),
-            (5, 60),
-        ),
-        (
-            8,
-            pc(Laptop, Windows, 32, 1024, Some(15.6)),
-            (1_800, 2_500),
-            (2, 20),
-        ),
-        (
-            14,
-            pc(Desktop, Windows, 16, 512, None),
-            (850, 1_300),
-            (5, 80),
-        ),
-        (
-            5,
-            pc(AllInOne, Windows, 16, 512, Some(24.0)),
-            (1_200, 1_700),
-            (2, 25),
-        ),
-        (
-            3,
-            pc(Workstation, Windows, 64, 2048, None),
-            (3_500, 5_500),
-            (1, 8),
-        ),
+        (30, pc(Laptop, Windows, 16, 512, Some(14.0)), (1_250, 1_750), (5, 60)),
+        (8, pc(Laptop, Windows, 32, 1024, Some(15.6)), (1_800, 2_500), (2, 20)),
+        (14, pc(Desktop, Windows, 16, 512, None), (850, 1_300), (5, 80)),
+        (5, pc(AllInOne, Windows, 16, 512, Some(24.0)), (1_200, 1_700), (2, 25)),
+        (3, pc(Workstation, Windows, 64, 2048, None), (3_500, 5_500), (1, 8)),
         (4, pc(ThinClient, Linux, 8, 64, None), (450, 700), (10, 120)),
-        (
-            2,
-            pc(Laptop, Macos, 16, 512, Some(14.2)),
-            (1_900, 2_400),
-            (1, 10),
-        ),
+        (2, pc(Laptop, Macos, 16, 512, Some(14.2)), (1_900, 2_400), (1, 10)),
         (10, printer(A4, false, false, 30), (350, 700), (1, 10)),
         (12, printer(A4, true, true, 35), (1_800, 3_500), (1, 8)),
         (4, printer(A3, true, true, 50), (6_000, 12_000), (1, 3)),
         (3, printer(A4, true, false, 20), (400, 900), (1, 6)),
-        (
-            4,
-            vehicle(PassengerCar, Electric, 5, false),
-            (38_000, 55_000),
-            (1, 4),
-        ),
-        (
-            2,
-            vehicle(PassengerCar, Hybrid, 5, true),
-            (36_000, 48_000),
-            (1, 3),
-        ),
-        (
-            2,
-            vehicle(Van, Electric, 3, false),
-            (45_000, 65_000),
-            (1, 3),
-        ),
+        (4, vehicle(PassengerCar, Electric, 5, false), (38_000, 55_000), (1, 4)),
+        (2, vehicle(PassengerCar, Hybrid, 5, true), (36_000, 48_000), (1, 3)),
+        (2, vehicle(Van, Electric, 3, false), (45_000, 65_000), (1, 3)),
         (1, vehicle(Van, Diesel, 3, false), (40_000, 55_000), (1, 2)),
-        (
-            1,
-            vehicle(Pickup, Diesel, 5, true),
-            (50_000, 65_000),
-            (1, 2),
-        ),
-        (
-            1,
-            vehicle(Minibus, Diesel, 9, false),
-            (70_000, 95_000),
-            (1, 2),
-        ),
-        (
-            1,
-            vehicle(Truck, Diesel, 3, true),
-            (120_000, 220_000),
-            (1, 1),
-        ),
+        (1, vehicle(Pickup, Diesel, 5, true), (50_000, 65_000), (1, 2)),
+        (1, vehicle(Minibus, Diesel, 9, false), (70_000, 95_000), (1, 2)),
+        (1, vehicle(Truck, Diesel, 3, true), (120_000, 220_000), (1, 1)),
     ]
 }
 
 /// `count` lines for `units`, needed during `year`; about one in twenty is still a draft.
-pub fn demo_demand(
-    units: &[&str],
-    year: i32,
-    count: usize,
-) -> Vec<(String, DemandStatus, DemandContent)> {
+pub fn demo_demand(units: &[&str], year: i32, count: usize) -> Vec<(String, DemandStatus, DemandContent)> {
     let offers = catalogue();
     let total_weight: u32 = offers.iter().map(|offer| offer.0).sum();
     let first_day = NaiveDate::from_ymd_opt(year, 1, 15).expect("a valid year");
@@ -187,13 +100,8 @@ pub fn demo_demand(
                     false
                 })
                 .unwrap_or(&offers[0]);
-            let needed_by =
-                first_day + Days::new(u64::try_from(random.between(0, 320)).unwrap_or(0));
-            let status = if random.between(1, 20) == 1 {
-                DemandStatus::Draft
-            } else {
-                DemandStatus::Submitted
-            };
+            let needed_by = first_day + Days::new(u64::try_from(random.between(0, 320)).unwrap_or(0));
+            let status = if random.between(1, 20) == 1 { DemandStatus::Draft } else { DemandStatus::Submitted };
             let content = DemandContent {
                 spec: spec.clone(),
                 quantity: random.between(quantities.0, quantities.1),
@@ -221,9 +129,7 @@ mod tests {
             assert!((1..=10_000_000).contains(&content.unit_price.0));
             assert_eq!(chrono::Datelike::year(&content.needed_by), 2027);
         }
-        assert!(first
-            .iter()
-            .any(|(_, status, _)| *status == DemandStatus::Draft));
+        assert!(first.iter().any(|(_, status, _)| *status == DemandStatus::Draft));
         assert!(first.iter().any(|(unit, _, _)| unit == "b"));
     }
 }

@@ -25,12 +25,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(
-        database: Database,
-        keys: Keys,
-        settings: ProcurementSettings,
-        body_limit: usize,
-    ) -> Self {
+    pub fn new(database: Database, keys: Keys, settings: ProcurementSettings, body_limit: usize) -> Self {
         AppState {
             database: web::Data::new(database),
             keys: web::Data::new(keys),
@@ -58,11 +53,7 @@ pub fn app(
         .app_data(state.database)
         .app_data(state.keys)
         .app_data(state.settings)
-        .app_data(
-            web::JsonConfig::default()
-                .limit(state.body_limit)
-                .error_handler(error::json_error),
-        )
+        .app_data(web::JsonConfig::default().limit(state.body_limit).error_handler(error::json_error))
         .app_data(web::PayloadConfig::default().limit(state.body_limit))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
@@ -74,11 +65,7 @@ pub fn app(
 }
 
 /// Starts serving on `listener`; the returned server stops gracefully on SIGINT or SIGTERM.
-pub fn listen(
-    listener: TcpListener,
-    state: AppState,
-    workers: Option<usize>,
-) -> std::io::Result<Server> {
+pub fn listen(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {
     let mut server = HttpServer::new(move || app(state.clone())).shutdown_timeout(30);
     if let Some(workers) = workers {
         server = server.workers(workers);

@@ -77,9 +77,7 @@ pub async fn list_audit(
     let query = query.into_inner();
     let (limit, offset) = page(query.limit, query.offset)?;
     let entity_id = query.entity_id;
-    let (rows, total) = database
-        .read(move |conn| audit::list(conn, entity_id.as_deref(), limit, offset))
-        .await?;
+    let (rows, total) = database.read(move |conn| audit::list(conn, entity_id.as_deref(), limit, offset)).await?;
     let items = rows
         .into_iter()
         .map(|row| AuditEntryView {
@@ -93,10 +91,5 @@ pub async fn list_audit(
             detail: serde_json::from_str(&row.detail).unwrap_or(Value::Null),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(AuditPage {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    Ok(HttpResponse::Ok().json(AuditPage { items, total, limit, offset }))
 }

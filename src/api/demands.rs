@@ -8,12 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::support::{
-    actor, created_response, etag, idempotent_request, if_match, page, stored_created,
+    actor, created_response, csv_response, etag, idempotent_request, if_match, page_for, stored_created, wants_csv,
 };
 use crate::auth::{AuthUser, Role};
 use crate::db::demands::{self, DemandFilter, DemandRow};
 use crate::db::{idempotency, Database};
 use crate::domain::demand::{parse_new, DemandStatus, DemandTransition};
+use crate::domain::import::csv_columns;
 use crate::domain::spec::{Category, Spec};
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, Problem};
@@ -54,9 +55,7 @@ pub struct DemandView {
 }
 
 pub fn rfc3339(instant: NaiveDateTime) -> String {
-    instant
-        .and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    instant.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 impl DemandView {
@@ -160,6 +159,41 @@ pub struct DemandPage {
     pub offset: i64,
 }
 
+const CSV_FIELDS: &[&str] = &[
+    "id",
+    "unit_id",
+    "category",
+    "cpv",
+    "quantity",
+    "unit_price_chf",
+    "estimated_value_chf",
+    "needed_by",
+    "budget_year",
+    "status",
+    "proposal_id",
+    "delivery_site",
+    "justification",
+];
+
+/// The columns of a CSV answer: the demand's fields, then the spec's fields flat, as an
+/// import takes them.
+fn demand_csv_columns() -> Vec<&'static str> {
+    let spec_columns = csv_columns().into_iter().filter(|column| !CSV_FIELDS.contains(column) && *column != "unit_id");
+    CSV_FIELDS.iter().copied().chain(spec_columns).collect()
+}
+
+fn demand_csv_row(view: &DemandView) -> Vec<String> {
+    let record = serde_json::to_value(view).unwrap_or_default();
+    demand_csv_columns()
+        .into_iter()
+        .map(|column| match record.get(column).or_else(|| view.spec.get(column)) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+        })
+        .collect()
+}
+
 const READERS: &[Role] = &[Role::Unit, Role::Officer, Role::Integration, Role::Admin];
 
 /// List demand
@@ -170,7 +204,9 @@ const READERS: &[Role] = &[Role::Unit, Role::Officer, Role::Integration, Role::A
     params(DemandQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One page of demand, oldest first", body = DemandPage),
+        (status = 200, description = "One page of demand, oldest first; with `Accept: text/csv` a CSV file \
+(up to 10 000 rows, spec fields as flat columns, `X-Total-Count` header)",
+         content((DemandPage = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "limit or offset out of range", body = Problem, content_type = "application/problem+json"),
@@ -180,11 +216,12 @@ const READERS: &[Role] = &[Role::Unit, Role::Officer, Role::Integration, Role::A
 pub async fn list_demands(
     user: AuthUser,
     database: web::Data<Database>,
+    request: HttpRequest,
     query: web::Query<DemandQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(READERS)?;
     let query = query.into_inner();
-    let (limit, offset) = page(query.limit, query.offset)?;
+    let (limit, offset) = page_for(&request, query.limit, query.offset)?;
     let mut filter = DemandFilter {
         unit_id: query.unit_id,
         category: query.category,
@@ -193,28 +230,16 @@ pub async fn list_demands(
     };
     if let Some(own) = user.scoped_unit() {
         if filter.unit_id.as_deref().is_some_and(|asked| asked != own) {
-            return Ok(HttpResponse::Ok().json(DemandPage {
-                items: Vec::new(),
-                total: 0,
-                limit,
-                offset,
-            }));
+            return Ok(HttpResponse::Ok().json(DemandPage { items: Vec::new(), total: 0, limit, offset }));
         }
         filter.unit_id = Some(own.to_owned());
     }
-    let (rows, total) = database
-        .read(move |conn| demands::list(conn, &filter, limit, offset))
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(DemandView::from_row)
-        .collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(DemandPage {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    let (rows, total) = database.read(move |conn| demands::list(conn, &filter, limit, offset)).await?;
+    let items: Vec<DemandView> = rows.into_iter().map(DemandView::from_row).collect::<Result<_, _>>()?;
+    if wants_csv(&request) {
+        return csv_response(&demand_csv_columns(), items.iter().map(demand_csv_row).collect(), total);
+    }
+    Ok(HttpResponse::Ok().json(DemandPage { items, total, limit, offset }))
 }
 
 /// Create demand
@@ -249,17 +274,12 @@ pub async fn create_demand(
     let new = parse_new(&body).map_err(ApiError::Validation)?;
     let unit_id = match (user.scoped_unit(), new.unit_id) {
         (Some(own), Some(named)) if own != named => {
-            return Err(ApiError::Forbidden(format!(
-                "a token of unit {own} cannot create demand for {named}"
-            )))
+            return Err(ApiError::Forbidden(format!("a token of unit {own} cannot create demand for {named}")))
         }
         (Some(own), _) => own.to_owned(),
         (None, Some(named)) => named,
         (None, None) => {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "unit_id",
-                "is required for this role",
-            )]))
+            return Err(ApiError::Validation(vec![FieldError::new("unit_id", "is required for this role")]))
         }
     };
     let idempotency = idempotent_request(&request, &user, "create_demand", &body)?;
@@ -282,9 +302,7 @@ fn scope_for(user: &AuthUser) -> Option<String> {
 
 fn single(row: DemandRow) -> Result<HttpResponse, ApiError> {
     let view = DemandView::from_row(row)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
 }
 
 /// Get one demand
@@ -311,9 +329,7 @@ pub async fn get_demand(
     user.require(READERS)?;
     let scope = scope_for(&user);
     let id = id.into_inner().to_string();
-    let row = database
-        .read(move |conn| demands::find_visible(conn, &id, scope.as_deref()))
-        .await?;
+    let row = database.read(move |conn| demands::find_visible(conn, &id, scope.as_deref())).await?;
     single(row)
 }
 
@@ -354,9 +370,8 @@ pub async fn update_demand(
     let id = id.into_inner().to_string();
     let actor = actor(&user);
     let patch = body.into_inner();
-    let row = database
-        .write(move |conn| demands::update(conn, &actor, &id, scope.as_deref(), expected, &patch))
-        .await?;
+    let row =
+        database.write(move |conn| demands::update(conn, &actor, &id, scope.as_deref(), expected, &patch)).await?;
     single(row)
 }
 
@@ -373,9 +388,7 @@ async fn transition(
     let actor = actor(&user);
     let id = id.to_string();
     let row = database
-        .write(move |conn| {
-            demands::transition(conn, &actor, &id, scope.as_deref(), expected, transition)
-        })
+        .write(move |conn| demands::transition(conn, &actor, &id, scope.as_deref(), expected, transition))
         .await?;
     single(row)
 }
@@ -406,14 +419,7 @@ pub async fn submit_demand(
     request: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(
-        user,
-        database,
-        request,
-        id.into_inner(),
-        DemandTransition::Submit,
-    )
-    .await
+    transition(user, database, request, id.into_inner(), DemandTransition::Submit).await
 }
 
 /// Withdraw demand
@@ -442,12 +448,5 @@ pub async fn withdraw_demand(
     request: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(
-        user,
-        database,
-        request,
-        id.into_inner(),
-        DemandTransition::Withdraw,
-    )
-    .await
+    transition(user, database, request, id.into_inner(), DemandTransition::Withdraw).await
 }

@@ -18,9 +18,7 @@ pub struct Status {
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Status)))]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(Status {
-        status: "ok".to_owned(),
-    })
+    HttpResponse::Ok().json(Status { status: "ok".to_owned() })
 }
 
 /// Readiness: the database answers
@@ -35,11 +33,8 @@ pub async fn health() -> HttpResponse {
 pub async fn ready(database: web::Data<Database>) -> Result<HttpResponse, ApiError> {
     database
         .read(|conn| {
-            conn.batch_execute("SELECT 1")
-                .map_err(|_| ApiError::Unavailable("the database does not answer".to_owned()))
+            conn.batch_execute("SELECT 1").map_err(|_| ApiError::Unavailable("the database does not answer".to_owned()))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Status {
-        status: "ready".to_owned(),
-    }))
+    Ok(HttpResponse::Ok().json(Status { status: "ready".to_owned() }))
 }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod demands;
 pub mod health;
+pub mod imports;
 pub mod proposals;
 pub mod reports;
 pub mod support;
@@ -42,55 +43,43 @@ impl Modify for BearerScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
     }
 }
 
 /// Registers every documented route.
 pub fn configure(config: &mut ServiceConfig) {
-    config
-        .service(health::health)
-        .service(health::ready)
-        .service(
-            scope::scope("/api/v1")
-                .service(units::list_units)
-                .service(units::get_unit)
-                .service(units::create_unit)
-                .service(demands::list_demands)
-                .service(demands::create_demand)
-                .service(demands::get_demand)
-                .service(demands::update_demand)
-                .service(demands::submit_demand)
-                .service(demands::withdraw_demand)
-                .service(proposals::generate_proposals)
-                .service(proposals::list_proposals)
-                .service(proposals::get_proposal)
-                .service(proposals::approve_proposal)
-                .service(proposals::reject_proposal)
-                .service(proposals::tender_proposal)
-                .service(proposals::award_proposal)
-                .service(proposals::cancel_proposal)
-                .service(reports::synergy_report)
-                .service(reports::splitting_report)
-                .service(reports::get_settings)
-                .service(audit::list_audit),
-        );
+    config.service(health::health).service(health::ready).service(
+        scope::scope("/api/v1")
+            .service(units::list_units)
+            .service(units::get_unit)
+            .service(units::create_unit)
+            .service(demands::list_demands)
+            .service(demands::create_demand)
+            .service(imports::import_demands)
+            .service(demands::get_demand)
+            .service(demands::update_demand)
+            .service(demands::submit_demand)
+            .service(demands::withdraw_demand)
+            .service(proposals::generate_proposals)
+            .service(proposals::list_proposals)
+            .service(proposals::get_proposal)
+            .service(proposals::approve_proposal)
+            .service(proposals::reject_proposal)
+            .service(proposals::tender_proposal)
+            .service(proposals::award_proposal)
+            .service(proposals::cancel_proposal)
+            .service(reports::synergy_report)
+            .service(reports::splitting_report)
+            .service(reports::get_settings)
+            .service(audit::list_audit),
+    );
 }
 
 /// The OpenAPI document, as served at `/openapi.json` and committed under `openapi/`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    actix_web::App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(configure)
-        .split_for_parts()
-        .1
+    actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts().1
 }
 
 /// The document as committed: pretty JSON with a final newline.

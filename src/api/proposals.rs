@@ -11,16 +11,14 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::demands::rfc3339;
-use super::support::{actor, etag, if_match, page};
+use super::support::{actor, csv_response, etag, if_match, page_for, wants_csv};
 use crate::auth::{AuthUser, Role};
 use crate::db::proposals::{self, GenerateParams, LineRow, ProposalFilter, ProposalRow};
 use crate::db::Database;
 use crate::domain::bundling::UnbundledReason;
 use crate::domain::money::Chf;
 use crate::domain::procedure::Procedure;
-use crate::domain::proposal::{
-    parse_decision, procedure_reason, ProposalAction, ProposalStatus, Warning,
-};
+use crate::domain::proposal::{parse_decision, procedure_reason, ProposalAction, ProposalStatus, Warning};
 use crate::domain::savings::SavingsBreakdown;
 use crate::domain::settings::ProcurementSettings;
 use crate::domain::spec::{Category, Spec};
@@ -155,19 +153,13 @@ impl ProposalView {
             needed_by: row.needed_by,
             tender_start_by: row.tender_start_by,
             estimated_savings_chf: row.estimated_savings_chf,
-            savings_breakdown: serde_json::from_str(&row.savings_breakdown)
-                .map_err(|_| corrupt(&id))?,
+            savings_breakdown: serde_json::from_str(&row.savings_breakdown).map_err(|_| corrupt(&id))?,
             warnings: serde_json::from_str(&row.warnings).map_err(|_| corrupt(&id))?,
             status: ProposalStatus::parse(&row.status).ok_or_else(|| corrupt(&id))?,
-            decision: row
-                .decision
-                .as_deref()
-                .and_then(|text| serde_json::from_str(text).ok()),
+            decision: row.decision.as_deref().and_then(|text| serde_json::from_str(text).ok()),
             tender_reference: row.tender_reference,
             awarded_supplier: row.awarded_supplier,
-            realised_savings_chf: row
-                .awarded_value_chf
-                .map(|awarded| row.estimated_value_chf - awarded),
+            realised_savings_chf: row.awarded_value_chf.map(|awarded| row.estimated_value_chf - awarded),
             awarded_value_chf: row.awarded_value_chf,
             version: row.version,
             created_at: rfc3339(row.created_at),
@@ -258,6 +250,54 @@ pub struct ProposalPage {
     pub offset: i64,
 }
 
+const PROPOSAL_CSV_COLUMNS: &[&str] = &[
+    "id",
+    "title",
+    "category",
+    "cpv",
+    "status",
+    "procedure",
+    "treaty_area",
+    "budget_year",
+    "unit_ids",
+    "lead_entity_id",
+    "lines",
+    "total_quantity",
+    "estimated_value_chf",
+    "estimated_savings_chf",
+    "needed_by",
+    "tender_start_by",
+    "warnings",
+    "tender_reference",
+    "awarded_supplier",
+    "awarded_value_chf",
+];
+
+fn proposal_csv_row(view: &ProposalView) -> Vec<String> {
+    vec![
+        view.id.clone(),
+        view.title.clone(),
+        view.category.to_string(),
+        view.cpv.clone(),
+        view.status.to_string(),
+        view.procedure.to_string(),
+        view.treaty_area.to_string(),
+        view.budget_year.to_string(),
+        view.unit_ids.join(";"),
+        view.lead_entity_id.clone(),
+        view.lines.len().to_string(),
+        view.total_quantity.to_string(),
+        view.estimated_value_chf.to_string(),
+        view.estimated_savings_chf.to_string(),
+        view.needed_by.to_string(),
+        view.tender_start_by.to_string(),
+        view.warnings.iter().map(|warning| warning.code.as_str()).collect::<Vec<_>>().join(";"),
+        view.tender_reference.clone().unwrap_or_default(),
+        view.awarded_supplier.clone().unwrap_or_default(),
+        view.awarded_value_chf.map(|value| value.to_string()).unwrap_or_default(),
+    ]
+}
+
 const DECIDERS: &[Role] = &[Role::Officer, Role::Admin];
 const READERS: &[Role] = &[Role::Unit, Role::Officer, Role::Integration, Role::Admin];
 
@@ -272,12 +312,9 @@ fn optional_json(request: &HttpRequest, body: &web::Bytes) -> Result<Value, ApiE
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/json") || value.contains("+json"));
     if !json {
-        return Err(ApiError::BadRequest(
-            "the Content-Type must be application/json".to_owned(),
-        ));
+        return Err(ApiError::BadRequest("the Content-Type must be application/json".to_owned()));
     }
-    serde_json::from_slice(body)
-        .map_err(|error| ApiError::BadRequest(format!("malformed JSON: {error}")))
+    serde_json::from_slice(body).map_err(|error| ApiError::BadRequest(format!("malformed JSON: {error}")))
 }
 
 fn views(
@@ -325,9 +362,7 @@ pub async fn generate_proposals(
     let budget_year = fields.optional("budget_year", integer_in(2000, 2100));
     let window_days = fields.optional("window_days", integer_in(1, 3650));
     let min_units = fields.optional("min_units", integer_in(1, 1000));
-    fields.reject_unknown(&["budget_year", "window_days", "min_units"], |_| {
-        "is not a parameter of generate"
-    });
+    fields.reject_unknown(&["budget_year", "window_days", "min_units"], |_| "is not a parameter of generate");
     let defaults = &settings.bundling;
     let params = (|| {
         Some(GenerateParams {
@@ -340,23 +375,16 @@ pub async fn generate_proposals(
     let actor = actor(&user);
     let today = chrono::Utc::now().date_naive();
     let engine_settings = settings.clone();
-    let generated = database
-        .write(move |conn| proposals::generate(conn, &actor, params, &engine_settings, today))
-        .await?;
+    let generated =
+        database.write(move |conn| proposals::generate(conn, &actor, params, &engine_settings, today)).await?;
     let proposals = generated
         .proposals
         .into_iter()
         .map(|(row, lines)| ProposalView::from_row(row, lines, None, &settings))
         .collect::<Result<_, _>>()?;
-    let unbundled = generated
-        .unbundled
-        .into_iter()
-        .map(|(demand_id, reason)| UnbundledView { demand_id, reason })
-        .collect();
-    Ok(HttpResponse::Ok().json(GenerateResult {
-        proposals,
-        unbundled,
-    }))
+    let unbundled =
+        generated.unbundled.into_iter().map(|(demand_id, reason)| UnbundledView { demand_id, reason }).collect();
+    Ok(HttpResponse::Ok().json(GenerateResult { proposals, unbundled }))
 }
 
 /// List proposals
@@ -367,7 +395,9 @@ pub async fn generate_proposals(
     params(ProposalQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One page of proposals, in generation order", body = ProposalPage),
+        (status = 200, description = "One page of proposals, in generation order; with `Accept: text/csv` a CSV \
+file, one proposal a row (up to 10 000, `X-Total-Count` header)",
+         content((ProposalPage = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "limit or offset out of range", body = Problem, content_type = "application/problem+json"),
@@ -378,11 +408,12 @@ pub async fn list_proposals(
     user: AuthUser,
     database: web::Data<Database>,
     settings: web::Data<ProcurementSettings>,
+    request: HttpRequest,
     query: web::Query<ProposalQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(READERS)?;
     let query = query.into_inner();
-    let (limit, offset) = page(query.limit, query.offset)?;
+    let (limit, offset) = page_for(&request, query.limit, query.offset)?;
     let unit = user.scoped_unit().map(str::to_owned);
     let filter = ProposalFilter {
         status: query.status,
@@ -398,12 +429,10 @@ pub async fn list_proposals(
         })
         .await?;
     let items = views(rows, lines, unit.as_deref(), &settings)?;
-    Ok(HttpResponse::Ok().json(ProposalPage {
-        items,
-        total,
-        limit,
-        offset,
-    }))
+    if wants_csv(&request) {
+        return csv_response(PROPOSAL_CSV_COLUMNS, items.iter().map(proposal_csv_row).collect(), total);
+    }
+    Ok(HttpResponse::Ok().json(ProposalPage { items, total, limit, offset }))
 }
 
 async fn load_one(
@@ -444,9 +473,7 @@ pub async fn get_proposal(
     let unit = user.scoped_unit().map(str::to_owned);
     let (row, lines) = load_one(&database, id.into_inner().to_string(), unit.clone()).await?;
     let view = ProposalView::from_row(row, lines, unit.as_deref(), &settings)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
 }
 
 async fn act(
@@ -460,8 +487,7 @@ async fn act(
 ) -> Result<HttpResponse, ApiError> {
     user.require(DECIDERS)?;
     let expected = if_match(&request)?;
-    let decision =
-        parse_decision(action, &optional_json(&request, &body)?).map_err(ApiError::Validation)?;
+    let decision = parse_decision(action, &optional_json(&request, &body)?).map_err(ApiError::Validation)?;
     let actor = actor(&user);
     let id = id.to_string();
     let (row, lines) = database
@@ -472,9 +498,7 @@ async fn act(
         })
         .await?;
     let view = ProposalView::from_row(row, lines, None, &settings)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
 }
 
 macro_rules! action_handler {
@@ -533,7 +557,19 @@ action_handler!(
     "Record the publication of the tender",
     "`approved` → `tendered`, with the publication `reference`."
 );
-action_handler!(award_proposal, "/proposals/{id}/award", ProposalAction::Award, AwardRequest,
-    "Record the award", "`tendered` → `awarded`, with the supplier and the awarded value, so realised savings can be reported.");
-action_handler!(cancel_proposal, "/proposals/{id}/cancel", ProposalAction::Cancel, ReasonRequest,
-    "Cancel an approved or tendered proposal", "`approved`/`tendered` → `cancelled`, with a required `reason`; its demand returns to `submitted`.");
+action_handler!(
+    award_proposal,
+    "/proposals/{id}/award",
+    ProposalAction::Award,
+    AwardRequest,
+    "Record the award",
+    "`tendered` → `awarded`, with the supplier and the awarded value, so realised savings can be reported."
+);
+action_handler!(
+    cancel_proposal,
+    "/proposals/{id}/cancel",
+    ProposalAction::Cancel,
+    ReasonRequest,
+    "Cancel an approved or tendered proposal",
+    "`approved`/`tendered` → `cancelled`, with a required `reason`; its demand returns to `submitted`."
+);

@@ -44,9 +44,7 @@ pub async fn synergy_report(
 ) -> Result<HttpResponse, ApiError> {
     user.require(READERS)?;
     let year = query.budget_year;
-    let report = database
-        .read(move |conn| reports::synergies(conn, year))
-        .await?;
+    let report = database.read(move |conn| reports::synergies(conn, year)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -76,9 +74,7 @@ pub async fn splitting_report(
     user.require(READERS)?;
     let year = query.budget_year;
     let settings = settings.into_inner();
-    let report = database
-        .read(move |conn| reports::splitting(conn, year, &settings))
-        .await?;
+    let report = database.read(move |conn| reports::splitting(conn, year, &settings)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -96,10 +92,7 @@ pub async fn splitting_report(
     )
 )]
 #[get("/settings")]
-pub async fn get_settings(
-    user: AuthUser,
-    settings: web::Data<ProcurementSettings>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_settings(user: AuthUser, settings: web::Data<ProcurementSettings>) -> Result<HttpResponse, ApiError> {
     user.require(READERS)?;
     Ok(HttpResponse::Ok().json(settings.get_ref()))
 }

@@ -78,15 +78,9 @@ pub struct UnitList {
     )
 )]
 #[get("/units")]
-pub async fn list_units(
-    _any_role: AuthUser,
-    database: web::Data<Database>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_units(_any_role: AuthUser, database: web::Data<Database>) -> Result<HttpResponse, ApiError> {
     let rows = database.read(units::list).await?;
-    let items = rows
-        .into_iter()
-        .map(UnitView::from_row)
-        .collect::<Result<_, _>>()?;
+    let items = rows.into_iter().map(UnitView::from_row).collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(UnitList { items }))
 }
 
@@ -109,9 +103,7 @@ pub async fn get_unit(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let lookup = id.clone();
-    let row = database
-        .read(move |conn| units::find(conn, &lookup))
-        .await?;
+    let row = database.read(move |conn| units::find(conn, &lookup)).await?;
     let row = row.ok_or_else(|| ApiError::not_found("unit", id))?;
     Ok(HttpResponse::Ok().json(UnitView::from_row(row)?))
 }

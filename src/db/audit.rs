@@ -73,11 +73,7 @@ pub struct Entry {
 }
 
 /// Appends many entries by one actor at once.
-pub fn record_all(
-    connection: &mut DbConnection,
-    actor: &Actor,
-    entries: &[Entry],
-) -> Result<(), ApiError> {
+pub fn record_all(connection: &mut DbConnection, actor: &Actor, entries: &[Entry]) -> Result<(), ApiError> {
     let at = now();
     let rows: Vec<NewAuditRow> = entries
         .iter()

@@ -32,16 +32,14 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
 pub fn establish(location: &DatabaseLocation) -> Result<DbConnection, diesel::r2d2::Error> {
     use diesel::r2d2::Error;
     match location {
-        DatabaseLocation::Postgres(url) => PgConnection::establish(url)
-            .map(DbConnection::Postgresql)
-            .map_err(Error::ConnectionError),
+        DatabaseLocation::Postgres(url) => {
+            PgConnection::establish(url).map(DbConnection::Postgresql).map_err(Error::ConnectionError)
+        }
         DatabaseLocation::Sqlite(path) => {
             create_parent_dir(path);
-            let mut connection = SqliteConnection::establish(&path.to_string_lossy())
-                .map_err(Error::ConnectionError)?;
-            connection
-                .batch_execute(SQLITE_PRAGMAS)
-                .map_err(Error::QueryError)?;
+            let mut connection =
+                SqliteConnection::establish(&path.to_string_lossy()).map_err(Error::ConnectionError)?;
+            connection.batch_execute(SQLITE_PRAGMAS).map_err(Error::QueryError)?;
             Ok(DbConnection::Sqlite(connection))
         }
     }
@@ -63,9 +61,7 @@ impl diesel::r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, connection: &mut DbConnection) -> Result<(), Self::Error> {
-        connection
-            .batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
+        connection.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _: &mut DbConnection) -> bool {

@@ -36,12 +36,7 @@ pub struct DemandRow {
 
 impl DemandRow {
     /// A new row for valid content, at version 1.
-    pub fn new(
-        unit_id: &str,
-        status: DemandStatus,
-        content: &DemandContent,
-        created_at: NaiveDateTime,
-    ) -> Self {
+    pub fn new(unit_id: &str, status: DemandStatus, content: &DemandContent, created_at: NaiveDateTime) -> Self {
         DemandRow {
             id: new_id(),
             unit_id: unit_id.to_owned(),
@@ -63,12 +58,8 @@ impl DemandRow {
     }
 
     pub fn status(&self) -> Result<DemandStatus, ApiError> {
-        DemandStatus::parse(&self.status).ok_or_else(|| {
-            ApiError::internal(format!(
-                "demand {} has unknown status {}",
-                self.id, self.status
-            ))
-        })
+        DemandStatus::parse(&self.status)
+            .ok_or_else(|| ApiError::internal(format!("demand {} has unknown status {}", self.id, self.status)))
     }
 
     /// The validated content this row was written from.
@@ -110,32 +101,15 @@ pub fn create(
 ) -> Result<DemandRow, ApiError> {
     match units::find(connection, unit_id)? {
         Some(unit) if unit.active => {}
-        Some(_) => {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "unit_id",
-                "this unit is inactive",
-            )]))
-        }
+        Some(_) => return Err(ApiError::Validation(vec![FieldError::new("unit_id", "this unit is inactive")])),
         None => {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "unit_id",
-                format!("no unit with id {unit_id}"),
-            )]))
+            return Err(ApiError::Validation(vec![FieldError::new("unit_id", format!("no unit with id {unit_id}"))]))
         }
     }
     let row = DemandRow::new(unit_id, status, content, now());
-    diesel::insert_into(demands::table)
-        .values(&row)
-        .execute(connection)?;
+    diesel::insert_into(demands::table).values(&row).execute(connection)?;
     let detail = created_detail(&row);
-    audit::record(
-        connection,
-        actor,
-        "demand.created",
-        "demand",
-        &row.id,
-        &detail,
-    )?;
+    audit::record(connection, actor, "demand.created", "demand", &row.id, &detail)?;
     Ok(row)
 }
 
@@ -145,11 +119,7 @@ fn created_detail(row: &DemandRow) -> Value {
 }
 
 /// Writes many new rows at once, each with its audit entry (for imports and demo data).
-pub fn insert_all(
-    connection: &mut DbConnection,
-    actor: &Actor,
-    rows: &[DemandRow],
-) -> Result<(), ApiError> {
+pub fn insert_all(connection: &mut DbConnection, actor: &Actor, rows: &[DemandRow]) -> Result<(), ApiError> {
     super::insert_all!(connection, demands::table, rows);
     let entries: Vec<audit::Entry> = rows
         .iter()
@@ -163,17 +133,36 @@ pub fn insert_all(
     audit::record_all(connection, actor, &entries)
 }
 
-/// Finds demand the caller may see: with a unit scope, another unit's demand is "not found".
-pub fn find_visible(
+/// Imports validated rows for active units, all or nothing; errors name the file's rows.
+pub fn import(
     connection: &mut DbConnection,
-    id: &str,
-    scope: Option<&str>,
-) -> Result<DemandRow, ApiError> {
-    let row: Option<DemandRow> = demands::table
-        .find(id)
-        .select(DemandRow::as_select())
-        .first(connection)
-        .optional()?;
+    actor: &Actor,
+    rows: &[(u64, String, DemandStatus, DemandContent)],
+) -> Result<Vec<String>, ApiError> {
+    let active: std::collections::HashSet<String> =
+        units::list(connection)?.into_iter().filter(|unit| unit.active).map(|unit| unit.id).collect();
+    let errors: Vec<FieldError> = rows
+        .iter()
+        .filter(|(_, unit_id, _, _)| !active.contains(unit_id))
+        .map(|(row, unit_id, _, _)| {
+            FieldError::new("unit_id", format!("no active unit with id {unit_id}")).at_row(*row)
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let created_at = now();
+    let new_rows: Vec<DemandRow> = rows
+        .iter()
+        .map(|(_, unit_id, status, content)| DemandRow::new(unit_id, *status, content, created_at))
+        .collect();
+    insert_all(connection, actor, &new_rows)?;
+    Ok(new_rows.into_iter().map(|row| row.id).collect())
+}
+
+/// Finds demand the caller may see: with a unit scope, another unit's demand is "not found".
+pub fn find_visible(connection: &mut DbConnection, id: &str, scope: Option<&str>) -> Result<DemandRow, ApiError> {
+    let row: Option<DemandRow> = demands::table.find(id).select(DemandRow::as_select()).first(connection).optional()?;
     match row {
         Some(row) if scope.is_none_or(|unit| unit == row.unit_id) => Ok(row),
         _ => Err(ApiError::not_found("demand", id)),
@@ -225,9 +214,7 @@ fn check_version(row: &DemandRow, if_match: Option<i64>) -> Result<(), ApiError>
 
 /// A writer that lost the race to another one gets 409, never a silent overwrite.
 fn lost_race(id: &str) -> ApiError {
-    ApiError::Conflict(format!(
-        "demand {id} was changed concurrently; reload it and try again"
-    ))
+    ApiError::Conflict(format!("demand {id} was changed concurrently; reload it and try again"))
 }
 
 /// Applies a merge patch to editable demand of the caller's unit.
@@ -243,30 +230,24 @@ pub fn update(
     check_version(&row, if_match)?;
     let status = row.status()?;
     if !status.is_editable() {
-        return Err(ApiError::Conflict(format!(
-            "demand {id} is {status} and can no longer be edited"
-        )));
+        return Err(ApiError::Conflict(format!("demand {id} is {status} and can no longer be edited")));
     }
     let content = parse_patch(&row.content()?, patch).map_err(ApiError::Validation)?;
     let updated_at = now();
-    let changed = diesel::update(
-        demands::table
-            .find(id)
-            .filter(demands::version.eq(row.version)),
-    )
-    .set((
-        demands::spec.eq(spec_text(&content.spec)),
-        demands::cpv.eq(content.spec.cpv()),
-        demands::quantity.eq(content.quantity),
-        demands::unit_price_chf.eq(content.unit_price.0),
-        demands::needed_by.eq(content.needed_by),
-        demands::budget_year.eq(content.budget_year),
-        demands::delivery_site.eq(&content.delivery_site),
-        demands::justification.eq(&content.justification),
-        demands::version.eq(row.version + 1),
-        demands::updated_at.eq(updated_at),
-    ))
-    .execute(connection)?;
+    let changed = diesel::update(demands::table.find(id).filter(demands::version.eq(row.version)))
+        .set((
+            demands::spec.eq(spec_text(&content.spec)),
+            demands::cpv.eq(content.spec.cpv()),
+            demands::quantity.eq(content.quantity),
+            demands::unit_price_chf.eq(content.unit_price.0),
+            demands::needed_by.eq(content.needed_by),
+            demands::budget_year.eq(content.budget_year),
+            demands::delivery_site.eq(&content.delivery_site),
+            demands::justification.eq(&content.justification),
+            demands::version.eq(row.version + 1),
+            demands::updated_at.eq(updated_at),
+        ))
+        .execute(connection)?;
     if changed == 0 {
         return Err(lost_race(id));
     }
@@ -288,28 +269,13 @@ pub fn transition(
     check_version(&row, if_match)?;
     let from = row.status()?;
     let to = transition.apply(from).map_err(ApiError::Conflict)?;
-    let changed = diesel::update(
-        demands::table
-            .find(id)
-            .filter(demands::version.eq(row.version)),
-    )
-    .set((
-        demands::status.eq(to.as_str()),
-        demands::version.eq(row.version + 1),
-        demands::updated_at.eq(now()),
-    ))
-    .execute(connection)?;
+    let changed = diesel::update(demands::table.find(id).filter(demands::version.eq(row.version)))
+        .set((demands::status.eq(to.as_str()), demands::version.eq(row.version + 1), demands::updated_at.eq(now())))
+        .execute(connection)?;
     if changed == 0 {
         return Err(lost_race(id));
     }
     let action = format!("demand.{}", transition.verb());
-    audit::record(
-        connection,
-        actor,
-        &action,
-        "demand",
-        id,
-        &json!({"from": from, "to": to}),
-    )?;
+    audit::record(connection, actor, &action, "demand", id, &json!({"from": from, "to": to}))?;
     find_visible(connection, id, scope)
 }

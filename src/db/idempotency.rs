@@ -56,16 +56,11 @@ pub fn once(
     };
     let current = now();
     let key = idempotency_keys::table.find((&request.scope, &request.key));
-    if let Some(row) = key
-        .select(KeyRow::as_select())
-        .first(connection)
-        .optional()?
-    {
+    if let Some(row) = key.select(KeyRow::as_select()).first(connection).optional()? {
         if row.created_at > current - Duration::hours(RETENTION_HOURS) {
             if row.request_hash != request.request_hash {
                 return Err(ApiError::Conflict(
-                    "this Idempotency-Key was already used with a different request body"
-                        .to_owned(),
+                    "this Idempotency-Key was already used with a different request body".to_owned(),
                 ));
             }
             return Ok(Outcome::Replayed(StoredResponse {
@@ -91,13 +86,11 @@ pub fn once(
     match inserted {
         Ok(_) => Ok(Outcome::Created(response)),
         // A concurrent request with the same key committed first; this one rolls back.
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Err(ApiError::Conflict(
-            "a request with this Idempotency-Key is in progress; retry to get its result"
-                .to_owned(),
-        )),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(ApiError::Conflict(
+                "a request with this Idempotency-Key is in progress; retry to get its result".to_owned(),
+            ))
+        }
         Err(error) => Err(error.into()),
     }
 }
@@ -105,8 +98,5 @@ pub fn once(
 /// Forgets keys past the retention period.
 pub fn purge_expired(connection: &mut DbConnection) -> Result<usize, ApiError> {
     let cutoff = now() - Duration::hours(RETENTION_HOURS);
-    Ok(
-        diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.le(cutoff)))
-            .execute(connection)?,
-    )
+    Ok(diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.le(cutoff))).execute(connection)?)
 }

@@ -39,8 +39,8 @@ pub struct Database {
 impl Database {
     /// Runs pending migrations, then opens the pools.
     pub fn open(location: &DatabaseLocation, pool_size: u32) -> Result<Database, String> {
-        let mut connection = connection::establish(location)
-            .map_err(|error| format!("cannot connect to the database: {error}"))?;
+        let mut connection =
+            connection::establish(location).map_err(|error| format!("cannot connect to the database: {error}"))?;
         run_migrations(&mut connection)?;
         drop(connection);
         let build = |size: u32| {
@@ -92,9 +92,7 @@ impl Database {
 
 fn run_migrations(connection: &mut DbConnection) -> Result<(), String> {
     let result = match connection {
-        DbConnection::Sqlite(sqlite) => {
-            sqlite.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())
-        }
+        DbConnection::Sqlite(sqlite) => sqlite.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
         DbConnection::Postgresql(pg) => {
             use diesel::RunQueryDsl;
             // Several instances may start at once: one migrates, the others wait.
@@ -119,9 +117,7 @@ macro_rules! insert_all {
         let mut inserted = 0usize;
         for chunk in $rows.chunks(500) {
             inserted += match &mut *$connection {
-                $crate::db::DbConnection::Sqlite(inner) => {
-                    diesel::insert_into($table).values(chunk).execute(inner)?
-                }
+                $crate::db::DbConnection::Sqlite(inner) => diesel::insert_into($table).values(chunk).execute(inner)?,
                 $crate::db::DbConnection::Postgresql(inner) => {
                     diesel::insert_into($table).values(chunk).execute(inner)?
                 }
@@ -135,8 +131,7 @@ pub(crate) use insert_all;
 /// The current instant, truncated to microseconds so SQLite and PostgreSQL store the same.
 pub fn now() -> NaiveDateTime {
     let now = Utc::now().naive_utc();
-    now.with_nanosecond(now.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(now)
+    now.with_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
 }
 
 pub fn new_id() -> String {

@@ -14,8 +14,7 @@ use crate::domain::bundling::{bundle, BundleParams, Line, UnbundledReason};
 use crate::domain::demand::DemandStatus;
 use crate::domain::money::Chf;
 use crate::domain::proposal::{
-    evaluate, Context, CrossedThresholds, Decision, EvaluatedProposal, ProposalAction,
-    ProposalStatus,
+    evaluate, Context, CrossedThresholds, Decision, EvaluatedProposal, ProposalAction, ProposalStatus,
 };
 use crate::domain::settings::ProcurementSettings;
 use crate::domain::spec::{Category, Spec};
@@ -55,12 +54,8 @@ pub struct ProposalRow {
 
 impl ProposalRow {
     pub fn status(&self) -> Result<ProposalStatus, ApiError> {
-        ProposalStatus::parse(&self.status).ok_or_else(|| {
-            ApiError::internal(format!(
-                "proposal {} has unknown status {}",
-                self.id, self.status
-            ))
-        })
+        ProposalStatus::parse(&self.status)
+            .ok_or_else(|| ApiError::internal(format!("proposal {} has unknown status {}", self.id, self.status)))
     }
 }
 
@@ -93,18 +88,7 @@ pub struct Generated {
 /// Any key: the same for every tenderpool process on one database.
 const GENERATE_LOCK_KEY: i64 = 0x7465_6e64_6567;
 
-type CandidateRow = (
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    NaiveDate,
-    i32,
-    i64,
-    String,
-);
+type CandidateRow = (String, String, String, String, i64, i64, NaiveDate, i32, i64, String);
 type SpendRow = (String, String, String, i32, i64, i64);
 
 /// Interns unit ids as the small integers the engine works with.
@@ -172,6 +156,8 @@ pub fn generate(
             demands::version,
             units::legal_entity_id,
         ))
+        // A fixed input order makes the unit numbering, and so every tie, the same each time.
+        .order(demands::id.asc())
         .load(connection)?;
 
     let mut table = UnitTable::default();
@@ -192,13 +178,7 @@ pub fn generate(
     }
     let crossed = splitting_flags(connection, params.budget_year, &mut table, settings)?;
 
-    let outcome = bundle(
-        &lines,
-        BundleParams {
-            window_days: params.window_days,
-            min_units: params.min_units,
-        },
-    );
+    let outcome = bundle(&lines, BundleParams { window_days: params.window_days, min_units: params.min_units });
     let context = Context {
         lines: &lines,
         budget_years: &budget_years,
@@ -217,10 +197,7 @@ pub fn generate(
     }
 
     let proposal_rows: Vec<ProposalRow> = generated.iter().map(|(row, _)| row.clone()).collect();
-    let line_rows: Vec<LineRow> = generated
-        .iter()
-        .flat_map(|(_, lines)| lines.iter().cloned())
-        .collect();
+    let line_rows: Vec<LineRow> = generated.iter().flat_map(|(_, lines)| lines.iter().cloned()).collect();
     insert_all!(connection, proposals::table, proposal_rows);
     insert_all!(connection, proposal_lines::table, line_rows);
     let entries: Vec<_> = generated
@@ -234,15 +211,8 @@ pub fn generate(
         .collect();
     audit::record_all(connection, actor, &entries)?;
 
-    let unbundled = outcome
-        .unbundled
-        .iter()
-        .map(|&(index, reason)| (rows[index].0.clone(), reason))
-        .collect();
-    Ok(Generated {
-        proposals: generated,
-        unbundled,
-    })
+    let unbundled = outcome.unbundled.iter().map(|&(index, reason)| (rows[index].0.clone(), reason)).collect();
+    Ok(Generated { proposals: generated, unbundled })
 }
 
 fn proposal_rows(
@@ -257,8 +227,7 @@ fn proposal_rows(
         .iter()
         .enumerate()
         .map(|(line_position, &index)| {
-            let (demand_id, unit_id, _, _, quantity, price, needed_by, _, version, _) =
-                &rows[index];
+            let (demand_id, unit_id, _, _, quantity, price, needed_by, _, version, _) = &rows[index];
             LineRow {
                 proposal_id: id.clone(),
                 demand_id: demand_id.clone(),
@@ -307,10 +276,7 @@ fn proposal_rows(
 fn delete_drafts(connection: &mut DbConnection, budget_year: Option<i32>) -> Result<(), ApiError> {
     let draft = ProposalStatus::Draft.as_str();
     let ids: Vec<String> = match budget_year {
-        None => proposals::table
-            .filter(proposals::status.eq(draft))
-            .select(proposals::id)
-            .load(connection)?,
+        None => proposals::table.filter(proposals::status.eq(draft)).select(proposals::id).load(connection)?,
         Some(year) => {
             let holding_year = proposal_lines::table
                 .inner_join(demands::table)
@@ -318,18 +284,13 @@ fn delete_drafts(connection: &mut DbConnection, budget_year: Option<i32>) -> Res
                 .select(proposal_lines::proposal_id);
             proposals::table
                 .filter(proposals::status.eq(draft))
-                .filter(
-                    proposals::budget_year
-                        .eq(year)
-                        .or(proposals::id.eq_any(holding_year)),
-                )
+                .filter(proposals::budget_year.eq(year).or(proposals::id.eq_any(holding_year)))
                 .select(proposals::id)
                 .load(connection)?
         }
     };
     for chunk in ids.chunks(500) {
-        diesel::delete(proposal_lines::table.filter(proposal_lines::proposal_id.eq_any(chunk)))
-            .execute(connection)?;
+        diesel::delete(proposal_lines::table.filter(proposal_lines::proposal_id.eq_any(chunk))).execute(connection)?;
         diesel::delete(proposals::table.filter(proposals::id.eq_any(chunk))).execute(connection)?;
     }
     Ok(())
@@ -345,18 +306,9 @@ pub struct PlannedSpend {
 }
 
 /// Spend of submitted and bundled demand, the basis of the splitting check.
-pub fn planned_spend(
-    connection: &mut DbConnection,
-    budget_year: Option<i32>,
-) -> Result<Vec<PlannedSpend>, ApiError> {
-    let live = [
-        DemandStatus::Submitted.as_str(),
-        DemandStatus::Bundled.as_str(),
-    ];
-    let mut query = demands::table
-        .inner_join(units::table)
-        .filter(demands::status.eq_any(live))
-        .into_boxed();
+pub fn planned_spend(connection: &mut DbConnection, budget_year: Option<i32>) -> Result<Vec<PlannedSpend>, ApiError> {
+    let live = [DemandStatus::Submitted.as_str(), DemandStatus::Bundled.as_str()];
+    let mut query = demands::table.inner_join(units::table).filter(demands::status.eq_any(live)).into_boxed();
     if let Some(year) = budget_year {
         query = query.filter(demands::budget_year.eq(year));
     }
@@ -372,8 +324,8 @@ pub fn planned_spend(
         .load(connection)?;
     rows.into_iter()
         .map(|(unit, entity, category, year, quantity, price)| {
-            let category = Category::parse(&category)
-                .ok_or_else(|| ApiError::internal("demand with unknown category"))?;
+            let category =
+                Category::parse(&category).ok_or_else(|| ApiError::internal("demand with unknown category"))?;
             Ok(PlannedSpend {
                 unit_id: unit,
                 legal_entity_id: entity,
@@ -407,12 +359,9 @@ fn splitting_flags(
     Ok(analyse(&spends, &settings.thresholds)
         .into_iter()
         .filter_map(|group| {
-            group.crossed_threshold.map(|threshold| {
-                (
-                    (group.entity, group.category, group.budget_year),
-                    (threshold, group.total),
-                )
-            })
+            group
+                .crossed_threshold
+                .map(|threshold| ((group.entity, group.category, group.budget_year), (threshold, group.total)))
         })
         .collect())
 }
@@ -454,11 +403,7 @@ pub fn list(
     };
     let total = filtered().count().get_result(connection)?;
     let rows = filtered()
-        .order((
-            proposals::created_at.asc(),
-            proposals::position.asc(),
-            proposals::id.asc(),
-        ))
+        .order((proposals::created_at.asc(), proposals::position.asc(), proposals::id.asc()))
         .limit(limit)
         .offset(offset)
         .select(ProposalRow::as_select())
@@ -467,16 +412,9 @@ pub fn list(
 }
 
 /// The proposal, if the caller may see it: a unit only sees proposals holding its lines.
-pub fn find_visible(
-    connection: &mut DbConnection,
-    id: &str,
-    unit: Option<&str>,
-) -> Result<ProposalRow, ApiError> {
-    let row: Option<ProposalRow> = proposals::table
-        .find(id)
-        .select(ProposalRow::as_select())
-        .first(connection)
-        .optional()?;
+pub fn find_visible(connection: &mut DbConnection, id: &str, unit: Option<&str>) -> Result<ProposalRow, ApiError> {
+    let row: Option<ProposalRow> =
+        proposals::table.find(id).select(ProposalRow::as_select()).first(connection).optional()?;
     let row = row.ok_or_else(|| ApiError::not_found("proposal", id))?;
     if let Some(unit) = unit {
         let holds: i64 = proposal_lines::table
@@ -492,25 +430,16 @@ pub fn find_visible(
 }
 
 /// The lines of these proposals, by proposal then position.
-pub fn lines_of(
-    connection: &mut DbConnection,
-    ids: &[String],
-) -> Result<HashMap<String, Vec<LineRow>>, ApiError> {
+pub fn lines_of(connection: &mut DbConnection, ids: &[String]) -> Result<HashMap<String, Vec<LineRow>>, ApiError> {
     let mut by_proposal: HashMap<String, Vec<LineRow>> = HashMap::new();
     for chunk in ids.chunks(500) {
         let rows: Vec<LineRow> = proposal_lines::table
             .filter(proposal_lines::proposal_id.eq_any(chunk))
-            .order((
-                proposal_lines::proposal_id.asc(),
-                proposal_lines::position.asc(),
-            ))
+            .order((proposal_lines::proposal_id.asc(), proposal_lines::position.asc()))
             .select(LineRow::as_select())
             .load(connection)?;
         for row in rows {
-            by_proposal
-                .entry(row.proposal_id.clone())
-                .or_default()
-                .push(row);
+            by_proposal.entry(row.proposal_id.clone()).or_default().push(row);
         }
     }
     Ok(by_proposal)
@@ -551,22 +480,16 @@ pub fn transition(
         record["awarded_value_chf"] = json!(value);
     }
     // Compare-and-swap on the version first: of two concurrent actions exactly one gets here.
-    let changed = diesel::update(
-        proposals::table
-            .find(id)
-            .filter(proposals::version.eq(row.version)),
-    )
-    .set((
-        proposals::status.eq(to.as_str()),
-        proposals::decision.eq(record.to_string()),
-        proposals::version.eq(row.version + 1),
-        proposals::updated_at.eq(at),
-    ))
-    .execute(connection)?;
+    let changed = diesel::update(proposals::table.find(id).filter(proposals::version.eq(row.version)))
+        .set((
+            proposals::status.eq(to.as_str()),
+            proposals::decision.eq(record.to_string()),
+            proposals::version.eq(row.version + 1),
+            proposals::updated_at.eq(at),
+        ))
+        .execute(connection)?;
     if changed == 0 {
-        return Err(ApiError::Conflict(format!(
-            "proposal {id} was changed concurrently; reload it and try again"
-        )));
+        return Err(ApiError::Conflict(format!("proposal {id} was changed concurrently; reload it and try again")));
     }
     match action {
         ProposalAction::Approve => bundle_lines(connection, id, at)?,
@@ -592,46 +515,30 @@ pub fn transition(
             .execute(connection)?;
     }
     let detail = json!({"from": from, "to": to, "decision": record});
-    audit::record(
-        connection,
-        actor,
-        &format!("proposal.{to}"),
-        "proposal",
-        id,
-        &detail,
-    )?;
+    audit::record(connection, actor, &format!("proposal.{to}"), "proposal", id, &detail)?;
     find_visible(connection, id, None)
 }
 
 /// Marks every line's demand bundled, if each is still submitted and unchanged since the
 /// proposal was generated; otherwise the whole approval rolls back.
-fn bundle_lines(
-    connection: &mut DbConnection,
-    id: &str,
-    at: NaiveDateTime,
-) -> Result<(), ApiError> {
-    let expected: i64 = proposal_lines::table
-        .filter(proposal_lines::proposal_id.eq(id))
-        .count()
-        .get_result(connection)?;
+fn bundle_lines(connection: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
+    let expected: i64 =
+        proposal_lines::table.filter(proposal_lines::proposal_id.eq(id)).count().get_result(connection)?;
     let unchanged = diesel::dsl::exists(
         proposal_lines::table
             .filter(proposal_lines::proposal_id.eq(id))
             .filter(proposal_lines::demand_id.eq(demands::id))
             .filter(proposal_lines::demand_version.eq(demands::version)),
     );
-    let bundled = diesel::update(
-        demands::table
-            .filter(demands::status.eq(DemandStatus::Submitted.as_str()))
-            .filter(unchanged),
-    )
-    .set((
-        demands::status.eq(DemandStatus::Bundled.as_str()),
-        demands::proposal_id.eq(id),
-        demands::version.eq(demands::version + 1),
-        demands::updated_at.eq(at),
-    ))
-    .execute(connection)?;
+    let bundled =
+        diesel::update(demands::table.filter(demands::status.eq(DemandStatus::Submitted.as_str())).filter(unchanged))
+            .set((
+                demands::status.eq(DemandStatus::Bundled.as_str()),
+                demands::proposal_id.eq(id),
+                demands::version.eq(demands::version + 1),
+                demands::updated_at.eq(at),
+            ))
+            .execute(connection)?;
     if i64::try_from(bundled).unwrap_or(0) != expected {
         return Err(ApiError::Conflict(format!(
             "{} of the {expected} demand lines were edited or withdrawn since this proposal was generated; generate again",
@@ -642,15 +549,9 @@ fn bundle_lines(
 }
 
 /// Returns a cancelled proposal's demand to `submitted`, so it can be bundled again.
-fn unbundle_lines(
-    connection: &mut DbConnection,
-    id: &str,
-    at: NaiveDateTime,
-) -> Result<(), ApiError> {
+fn unbundle_lines(connection: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
     diesel::update(
-        demands::table
-            .filter(demands::proposal_id.eq(id))
-            .filter(demands::status.eq(DemandStatus::Bundled.as_str())),
+        demands::table.filter(demands::proposal_id.eq(id)).filter(demands::status.eq(DemandStatus::Bundled.as_str())),
     )
     .set((
         demands::status.eq(DemandStatus::Submitted.as_str()),

@@ -15,28 +15,15 @@ use crate::domain::spec::Category;
 use crate::domain::splitting::{analyse, Spend};
 use crate::error::ApiError;
 
-pub fn synergies(
-    connection: &mut DbConnection,
-    budget_year: Option<i32>,
-) -> Result<SynergyReport, ApiError> {
+pub fn synergies(connection: &mut DbConnection, budget_year: Option<i32>) -> Result<SynergyReport, ApiError> {
     let demand: Vec<DemandFact> = planned_spend(connection, budget_year)?
         .into_iter()
-        .map(|spend| DemandFact {
-            unit_id: spend.unit_id,
-            category: spend.category,
-            value: spend.value,
-        })
+        .map(|spend| DemandFact { unit_id: spend.unit_id, category: spend.category, value: spend.value })
         .collect();
 
-    let committed = [
-        ProposalStatus::Approved,
-        ProposalStatus::Tendered,
-        ProposalStatus::Awarded,
-    ]
-    .map(ProposalStatus::as_str);
-    let mut query = proposals::table
-        .filter(proposals::status.eq_any(committed))
-        .into_boxed();
+    let committed =
+        [ProposalStatus::Approved, ProposalStatus::Tendered, ProposalStatus::Awarded].map(ProposalStatus::as_str);
+    let mut query = proposals::table.filter(proposals::status.eq_any(committed)).into_boxed();
     if let Some(year) = budget_year {
         query = query.filter(proposals::budget_year.eq(year));
     }
@@ -63,11 +50,7 @@ pub fn synergies(
             ))
             .load(connection)?;
         for (proposal, unit, quantity, price) in lines {
-            let value = unit_values
-                .entry(proposal)
-                .or_default()
-                .entry(unit)
-                .or_default();
+            let value = unit_values.entry(proposal).or_default().entry(unit).or_default();
             *value = *value + Chf(price).times(quantity);
         }
     }
@@ -113,10 +96,5 @@ pub fn splitting(
         })
         .collect();
     let groups = analyse(&spends, &settings.thresholds);
-    Ok(reports::splitting(
-        budget_year,
-        &groups,
-        &ids,
-        &settings.thresholds,
-    ))
+    Ok(reports::splitting(budget_year, &groups, &ids, &settings.thresholds))
 }

@@ -109,11 +109,4 @@ diesel::table! {
 
 diesel::joinable!(proposal_lines -> proposals (proposal_id));
 diesel::joinable!(proposal_lines -> demands (demand_id));
-diesel::allow_tables_to_appear_in_same_query!(
-    units,
-    demands,
-    audit_log,
-    idempotency_keys,
-    proposals,
-    proposal_lines
-);
+diesel::allow_tables_to_appear_in_same_query!(units, demands, audit_log, idempotency_keys, proposals, proposal_lines);

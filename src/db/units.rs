@@ -25,18 +25,11 @@ pub struct UnitRow {
 }
 
 pub fn list(connection: &mut DbConnection) -> Result<Vec<UnitRow>, ApiError> {
-    Ok(units::table
-        .order(units::id.asc())
-        .select(UnitRow::as_select())
-        .load(connection)?)
+    Ok(units::table.order(units::id.asc()).select(UnitRow::as_select()).load(connection)?)
 }
 
 pub fn find(connection: &mut DbConnection, id: &str) -> Result<Option<UnitRow>, ApiError> {
-    Ok(units::table
-        .find(id)
-        .select(UnitRow::as_select())
-        .first(connection)
-        .optional()?)
+    Ok(units::table.find(id).select(UnitRow::as_select()).first(connection).optional()?)
 }
 
 pub fn count(connection: &mut DbConnection) -> Result<i64, ApiError> {
@@ -44,16 +37,9 @@ pub fn count(connection: &mut DbConnection) -> Result<i64, ApiError> {
 }
 
 /// Creates a unit under an existing parent; the legal entity follows from the parent.
-pub fn create(
-    connection: &mut DbConnection,
-    actor: &Actor,
-    new: &NewUnit,
-) -> Result<UnitRow, ApiError> {
+pub fn create(connection: &mut DbConnection, actor: &Actor, new: &NewUnit) -> Result<UnitRow, ApiError> {
     if find(connection, &new.id)?.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "a unit with id {} already exists",
-            new.id
-        )));
+        return Err(ApiError::Conflict(format!("a unit with id {} already exists", new.id)));
     }
     let parent_entity = match &new.parent_id {
         None => None,
@@ -77,9 +63,7 @@ pub fn create(
         version: 1,
         created_at: now(),
     };
-    diesel::insert_into(units::table)
-        .values(&row)
-        .execute(connection)?;
+    diesel::insert_into(units::table).values(&row).execute(connection)?;
     let detail = json!({"name": row.name, "kind": row.kind, "parent_id": row.parent_id});
     audit::record(connection, actor, "unit.created", "unit", &row.id, &detail)?;
     Ok(row)

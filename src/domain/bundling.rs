@@ -71,10 +71,7 @@ pub struct Outcome {
 pub fn compatibility_key(spec: &Spec) -> u64 {
     match spec {
         Spec::Vehicle(v) => {
-            (v.class as u64) << 16
-                | (v.drive as u64) << 8
-                | u64::from(v.all_wheel_drive) << 7
-                | u64::from(v.seats)
+            (v.class as u64) << 16 | (v.drive as u64) << 8 | u64::from(v.all_wheel_drive) << 7 | u64::from(v.seats)
         }
         Spec::Printer(p) => {
             1 << 60
@@ -128,10 +125,9 @@ fn category_of_key(key: u64) -> u64 {
 fn harmonise<'a>(mut specs: impl Iterator<Item = &'a Spec>) -> Spec {
     let first = specs.next().cloned().expect("a bundle has lines");
     specs.fold(first, |acc, spec| match (acc, spec) {
-        (Spec::Printer(a), Spec::Printer(b)) => Spec::Printer(PrinterSpec {
-            pages_per_minute: a.pages_per_minute.max(b.pages_per_minute),
-            ..a
-        }),
+        (Spec::Printer(a), Spec::Printer(b)) => {
+            Spec::Printer(PrinterSpec { pages_per_minute: a.pages_per_minute.max(b.pages_per_minute), ..a })
+        }
         (Spec::Pc(a), Spec::Pc(b)) => Spec::Pc(PcSpec {
             ram_gb: a.ram_gb.max(b.ram_gb),
             storage_gb: a.storage_gb.max(b.storage_gb),
@@ -155,11 +151,7 @@ struct DistinctUnits {
 
 impl DistinctUnits {
     fn new(units: usize) -> Self {
-        DistinctUnits {
-            stamps: vec![0; units],
-            stamp: 0,
-            count: 0,
-        }
+        DistinctUnits { stamps: vec![0; units], stamp: 0, count: 0 }
     }
 
     fn start_group(&mut self) {
@@ -214,11 +206,7 @@ struct Entry {
 
 /// Bundles `lines`. The same lines give the same result in any input order.
 pub fn bundle(lines: &[Line], params: BundleParams) -> Outcome {
-    let unit_count = lines
-        .iter()
-        .map(|line| line.unit as usize + 1)
-        .max()
-        .unwrap_or(0);
+    let unit_count = lines.iter().map(|line| line.unit as usize + 1).max().unwrap_or(0);
     let mut order: Vec<Entry> = lines
         .iter()
         .enumerate()
@@ -234,21 +222,15 @@ pub fn bundle(lines: &[Line], params: BundleParams) -> Outcome {
 
     let mut distinct = DistinctUnits::new(unit_count);
     let mut category_units = [0usize; 4];
-    for (start, end) in runs(&order, |a, b| {
-        category_of_key(a.key) == category_of_key(b.key)
-    }) {
-        let category = usize::try_from(category_of_key(order[start].key))
-            .unwrap_or(3)
-            .min(3);
+    for (start, end) in runs(&order, |a, b| category_of_key(a.key) == category_of_key(b.key)) {
+        let category = usize::try_from(category_of_key(order[start].key)).unwrap_or(3).min(3);
         category_units[category] = distinct.count_in(&order[start..end]);
     }
 
     let mut outcome = Outcome::default();
     for (key_start, key_end) in runs(&order, |a, b| a.key == b.key) {
         let group = &order[key_start..key_end];
-        let category = usize::try_from(category_of_key(group[0].key))
-            .unwrap_or(3)
-            .min(3);
+        let category = usize::try_from(category_of_key(group[0].key)).unwrap_or(3).min(3);
         let category_partners = category_units[category] > 1;
         let key_partners = distinct.count_in(group) > 1;
         let mut window_start = 0;
@@ -257,9 +239,7 @@ pub fn bundle(lines: &[Line], params: BundleParams) -> Outcome {
             let first_day = group[window_start].day;
             let mut window_end = window_start;
             distinct.start_group();
-            while window_end < group.len()
-                && i64::from(group[window_end].day - first_day) <= params.window_days
-            {
+            while window_end < group.len() && i64::from(group[window_end].day - first_day) <= params.window_days {
                 distinct.add(group[window_end].unit);
                 window_end += 1;
             }
@@ -276,9 +256,7 @@ pub fn bundle(lines: &[Line], params: BundleParams) -> Outcome {
                 } else {
                     UnbundledReason::OutsideWindow
                 };
-                outcome
-                    .unbundled
-                    .extend(window.iter().map(|entry| (entry.index as usize, reason)));
+                outcome.unbundled.extend(window.iter().map(|entry| (entry.index as usize, reason)));
             }
             window_start = window_end;
         }
@@ -292,14 +270,9 @@ fn make_bundle(lines: &[Line], window: &[Entry]) -> Bundle {
     units.sort_unstable();
     units.dedup();
     let spec = harmonise(indices.iter().map(|&index| &lines[index].spec));
-    let (total_quantity, value) = indices
-        .iter()
-        .fold((0, Chf(0)), |(quantity, value), &index| {
-            (
-                quantity + lines[index].quantity,
-                value + lines[index].value(),
-            )
-        });
+    let (total_quantity, value) = indices.iter().fold((0, Chf(0)), |(quantity, value), &index| {
+        (quantity + lines[index].quantity, value + lines[index].value())
+    });
     Bundle {
         category: spec.category(),
         total_quantity,
@@ -314,9 +287,7 @@ fn make_bundle(lines: &[Line], window: &[Entry]) -> Bundle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::spec::{
-        Drive, FormFactor, OperatingSystem, PaperFormat, VehicleClass, VehicleSpec,
-    };
+    use crate::domain::spec::{Drive, FormFactor, OperatingSystem, PaperFormat, VehicleClass, VehicleSpec};
     use proptest::prelude::*;
     use std::collections::{BTreeSet, HashMap};
 
@@ -341,24 +312,15 @@ mod tests {
         }
     }
 
-    const PARAMS: BundleParams = BundleParams {
-        window_days: 180,
-        min_units: 2,
-    };
+    const PARAMS: BundleParams = BundleParams { window_days: 180, min_units: 2 };
 
     #[test]
     fn compatible_lines_of_two_units_are_bundled_with_the_larger_spec() {
-        let lines = [
-            line(1, 0, pc(12, 300), "2027-03-01"),
-            line(2, 1, pc(16, 512), "2027-04-01"),
-        ];
+        let lines = [line(1, 0, pc(12, 300), "2027-03-01"), line(2, 1, pc(16, 512), "2027-04-01")];
         let outcome = bundle(&lines, PARAMS);
         assert_eq!(outcome.unbundled, []);
         let only = &outcome.bundles[0];
-        assert_eq!(
-            (only.units.clone(), only.total_quantity, only.value),
-            (vec![0, 1], 20, Chf(20_000))
-        );
+        assert_eq!((only.units.clone(), only.total_quantity, only.value), (vec![0, 1], 20, Chf(20_000)));
         assert_eq!(only.spec, pc(16, 512));
         assert_eq!(only.needed_by, "2027-03-01".parse::<NaiveDate>().unwrap());
     }
@@ -384,34 +346,18 @@ mod tests {
         assert_eq!(reasons[&1], UnbundledReason::Incompatible);
         assert_eq!(reasons[&2], UnbundledReason::OutsideWindow);
         assert_eq!(reasons[&3], UnbundledReason::OutsideWindow);
-        let three = bundle(
-            &lines[1..],
-            BundleParams {
-                window_days: 400,
-                min_units: 3,
-            },
-        );
-        assert!(three
-            .unbundled
-            .iter()
-            .any(|(_, reason)| *reason == UnbundledReason::TooFewUnits));
+        let three = bundle(&lines[1..], BundleParams { window_days: 400, min_units: 3 });
+        assert!(three.unbundled.iter().any(|(_, reason)| *reason == UnbundledReason::TooFewUnits));
     }
 
     #[test]
     fn the_sweep_cuts_the_fewest_windows() {
         let days = ["2027-01-01", "2027-06-30", "2027-07-01", "2027-12-27"];
-        let lines: Vec<Line> = days
-            .iter()
-            .enumerate()
-            .map(|(i, day)| line(i as u128, u32::from(i % 2 == 1), pc(16, 512), day))
-            .collect();
+        let lines: Vec<Line> =
+            days.iter().enumerate().map(|(i, day)| line(i as u128, u32::from(i % 2 == 1), pc(16, 512), day)).collect();
         let outcome = bundle(&lines, PARAMS);
         let windows: Vec<Vec<usize>> = outcome.bundles.iter().map(|b| b.lines.clone()).collect();
-        assert_eq!(
-            windows,
-            [vec![0, 1], vec![2, 3]],
-            "180 days from 1 January reach 30 June"
-        );
+        assert_eq!(windows, [vec![0, 1], vec![2, 3]], "180 days from 1 January reach 30 June");
     }
 
     fn arbitrary_spec() -> impl Strategy<Value = Spec> {
@@ -441,11 +387,7 @@ mod tests {
     }
 
     fn arbitrary_lines() -> impl Strategy<Value = Vec<Line>> {
-        prop::collection::vec(
-            (0u32..6, arbitrary_spec(), 1i64..50, 1i64..5000, 0u64..730),
-            0..120,
-        )
-        .prop_map(|rows| {
+        prop::collection::vec((0u32..6, arbitrary_spec(), 1i64..50, 1i64..5000, 0u64..730), 0..120).prop_map(|rows| {
             let start: NaiveDate = "2027-01-01".parse().unwrap();
             rows.into_iter()
                 .enumerate()
@@ -471,21 +413,14 @@ mod tests {
                     && h.pages_per_minute >= a.pages_per_minute
             }
             (Spec::Pc(h), Spec::Pc(a)) => {
-                h.form_factor == a.form_factor
-                    && h.os == a.os
-                    && h.ram_gb >= a.ram_gb
-                    && h.storage_gb >= a.storage_gb
+                h.form_factor == a.form_factor && h.os == a.os && h.ram_gb >= a.ram_gb && h.storage_gb >= a.storage_gb
             }
             _ => false,
         }
     }
 
     fn bundles_as_id_sets(lines: &[Line], outcome: &Outcome) -> BTreeSet<BTreeSet<u128>> {
-        outcome
-            .bundles
-            .iter()
-            .map(|b| b.lines.iter().map(|&i| lines[i].id.as_u128()).collect())
-            .collect()
+        outcome.bundles.iter().map(|b| b.lines.iter().map(|&i| lines[i].id.as_u128()).collect()).collect()
     }
 
     proptest! {

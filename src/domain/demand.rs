@@ -42,15 +42,11 @@ impl DemandTransition {
     pub fn apply(self, from: DemandStatus) -> Result<DemandStatus, String> {
         match (self, from) {
             (DemandTransition::Submit, DemandStatus::Draft) => Ok(DemandStatus::Submitted),
-            (DemandTransition::Withdraw, DemandStatus::Draft | DemandStatus::Submitted) => {
-                Ok(DemandStatus::Withdrawn)
+            (DemandTransition::Withdraw, DemandStatus::Draft | DemandStatus::Submitted) => Ok(DemandStatus::Withdrawn),
+            (DemandTransition::Submit, _) => Err(format!("only a draft can be submitted; this demand is {from}")),
+            (DemandTransition::Withdraw, _) => {
+                Err(format!("only draft or submitted demand can be withdrawn; this demand is {from}"))
             }
-            (DemandTransition::Submit, _) => Err(format!(
-                "only a draft can be submitted; this demand is {from}"
-            )),
-            (DemandTransition::Withdraw, _) => Err(format!(
-                "only draft or submitted demand can be withdrawn; this demand is {from}"
-            )),
         }
     }
 }
@@ -103,33 +99,16 @@ pub struct NewDemand {
     pub content: DemandContent,
 }
 
-const CONTENT_FIELDS: &[&str] = &[
-    "category",
-    "spec",
-    "quantity",
-    "unit_price_chf",
-    "needed_by",
-    "budget_year",
-    "delivery_site",
-    "justification",
-];
-const PATCHABLE_FIELDS: &[&str] = &[
-    "spec",
-    "quantity",
-    "unit_price_chf",
-    "needed_by",
-    "budget_year",
-    "delivery_site",
-    "justification",
-];
+const CONTENT_FIELDS: &[&str] =
+    &["category", "spec", "quantity", "unit_price_chf", "needed_by", "budget_year", "delivery_site", "justification"];
+const PATCHABLE_FIELDS: &[&str] =
+    &["spec", "quantity", "unit_price_chf", "needed_by", "budget_year", "delivery_site", "justification"];
 
 fn read_only_hint(field: &str) -> &'static str {
     match field {
         "status" => "cannot be patched; use the submit or withdraw action",
         "category" => "cannot be changed; withdraw this demand and create a new one",
-        "id" | "unit_id" | "cpv" | "proposal_id" | "version" | "created_at" | "updated_at" => {
-            "is read-only"
-        }
+        "id" | "unit_id" | "cpv" | "proposal_id" | "version" | "created_at" | "updated_at" => "is read-only",
         _ => "is not a field of demand",
     }
 }
@@ -143,27 +122,16 @@ pub fn parse_new(body: &Value) -> Result<NewDemand, Vec<FieldError>> {
         _ => Err("must be draft or submitted".to_owned()),
     });
     let content = read_content(&mut fields);
-    let allowed: Vec<&str> = CONTENT_FIELDS
-        .iter()
-        .copied()
-        .chain(["unit_id", "status"])
-        .collect();
+    let allowed: Vec<&str> = CONTENT_FIELDS.iter().copied().chain(["unit_id", "status"]).collect();
     fields.reject_unknown(&allowed, read_only_hint);
     let new = (|| {
-        Some(NewDemand {
-            unit_id: unit_id?,
-            status: status?.unwrap_or(DemandStatus::Submitted),
-            content: content?,
-        })
+        Some(NewDemand { unit_id: unit_id?, status: status?.unwrap_or(DemandStatus::Submitted), content: content? })
     })();
     fields.into_result(new)
 }
 
 /// Applies a JSON merge patch (RFC 7396) to `current` and validates the result.
-pub fn parse_patch(
-    current: &DemandContent,
-    patch: &Value,
-) -> Result<DemandContent, Vec<FieldError>> {
+pub fn parse_patch(current: &DemandContent, patch: &Value) -> Result<DemandContent, Vec<FieldError>> {
     let mut patch_fields = Fields::of(patch, "").map_err(|error| vec![error])?;
     patch_fields.reject_unknown(PATCHABLE_FIELDS, read_only_hint);
     if !patch_fields.errors.is_empty() {
@@ -207,10 +175,7 @@ fn read_content(fields: &mut Fields) -> Option<DemandContent> {
             let year = i32::try_from(year).ok()?;
             // A purchase is budgeted in the year it is needed or in a neighbouring one.
             if (year - needed_by.year()).abs() > 1 {
-                fields.error(
-                    "budget_year",
-                    "must be within one year of the year of needed_by",
-                );
+                fields.error("budget_year", "must be within one year of the year of needed_by");
                 return None;
             }
             year
@@ -288,26 +253,13 @@ mod tests {
         let errors = parse_new(&body).unwrap_err();
         assert_eq!(
             names(&errors),
-            [
-                "status",
-                "spec.os",
-                "spec.ram_gb",
-                "quantity",
-                "unit_price_chf",
-                "needed_by",
-                "cpv"
-            ]
+            ["status", "spec.os", "spec.ram_gb", "quantity", "unit_price_chf", "needed_by", "cpv"]
         );
     }
 
     #[test]
     fn quantity_and_price_bounds() {
-        for (quantity, price, ok) in [
-            (1, 1, true),
-            (100_000, 10_000_000, true),
-            (100_001, 1, false),
-            (1, 0, false),
-        ] {
+        for (quantity, price, ok) in [(1, 1, true), (100_000, 10_000_000, true), (100_001, 1, false), (1, 0, false)] {
             let mut body = laptop_body();
             body["quantity"] = json!(quantity);
             body["unit_price_chf"] = json!(price);
@@ -329,14 +281,8 @@ mod tests {
         let mut body = laptop_body();
         body["delivery_site"] = json!("Kriens");
         let current = parse_new(&body).unwrap().content;
-        let patched = parse_patch(
-            &current,
-            &json!({"spec": {"ram_gb": 32}, "delivery_site": null}),
-        )
-        .unwrap();
-        let Spec::Pc(pc) = &patched.spec else {
-            panic!("category changed")
-        };
+        let patched = parse_patch(&current, &json!({"spec": {"ram_gb": 32}, "delivery_site": null})).unwrap();
+        let Spec::Pc(pc) = &patched.spec else { panic!("category changed") };
         assert_eq!(pc.ram_gb, 32);
         assert_eq!(pc.storage_gb, 512);
         assert_eq!(patched.delivery_site, None);
@@ -346,14 +292,10 @@ mod tests {
     #[test]
     fn a_patch_cannot_touch_identity_or_status() {
         let current = parse_new(&laptop_body()).unwrap().content;
-        let errors = parse_patch(
-            &current,
-            &json!({"category": "vehicle", "status": "draft", "quantity": 0}),
-        )
-        .unwrap_err();
-        assert_eq!(names(&errors), ["category", "status"]);
         let errors =
-            parse_patch(&current, &json!({"quantity": null, "spec": {"ram_gb": 0}})).unwrap_err();
+            parse_patch(&current, &json!({"category": "vehicle", "status": "draft", "quantity": 0})).unwrap_err();
+        assert_eq!(names(&errors), ["category", "status"]);
+        let errors = parse_patch(&current, &json!({"quantity": null, "spec": {"ram_gb": 0}})).unwrap_err();
         assert_eq!(names(&errors), ["spec.ram_gb", "quantity"]);
     }
 

@@ -3,6 +3,7 @@
 
 pub mod bundling;
 pub mod demand;
+pub mod import;
 pub mod money;
 pub mod procedure;
 pub mod proposal;

@@ -48,12 +48,7 @@ pub struct LeadTime {
 }
 
 impl LeadTime {
-    pub fn of(
-        procedure: Procedure,
-        treaty_area: bool,
-        category: Category,
-        settings: &LeadTimes,
-    ) -> LeadTime {
+    pub fn of(procedure: Procedure, treaty_area: bool, category: Category, settings: &LeadTimes) -> LeadTime {
         let offer_days = match (procedure, treaty_area) {
             (Procedure::Open, true) => settings.offer_days_open_treaty,
             (Procedure::Open, false) => settings.offer_days_open,
@@ -63,11 +58,7 @@ impl LeadTime {
         let direct = procedure == Procedure::Direct;
         LeadTime {
             offer_days,
-            award_days: if direct {
-                settings.award_days_direct
-            } else {
-                settings.award_days
-            },
+            award_days: if direct { settings.award_days_direct } else { settings.award_days },
             appeal_days: if direct { 0 } else { settings.appeal_days },
             delivery_days: settings.delivery_days(category),
         }
@@ -80,9 +71,7 @@ impl LeadTime {
     /// The latest publication date that still serves a line needed on `needed_by`.
     pub fn tender_start_by(self, needed_by: NaiveDate) -> NaiveDate {
         let days = u64::try_from(self.total_days()).unwrap_or(0);
-        needed_by
-            .checked_sub_days(Days::new(days))
-            .unwrap_or(NaiveDate::MIN)
+        needed_by.checked_sub_days(Days::new(days)).unwrap_or(NaiveDate::MIN)
     }
 }
 
@@ -109,15 +98,8 @@ mod tests {
 
     #[test]
     fn the_federal_thresholds_are_a_setting() {
-        let federal = Thresholds {
-            open_chf: 230_000,
-            treaty_chf: 230_000,
-            ..Thresholds::default()
-        };
-        assert_eq!(
-            Procedure::for_value(Chf(240_000), &federal),
-            Procedure::Open
-        );
+        let federal = Thresholds { open_chf: 230_000, treaty_chf: 230_000, ..Thresholds::default() };
+        assert_eq!(Procedure::for_value(Chf(240_000), &federal), Procedure::Open);
         assert!(in_treaty_area(Chf(240_000), &federal));
     }
 
@@ -127,21 +109,9 @@ mod tests {
         let needed = NaiveDate::from_ymd_opt(2027, 6, 30).unwrap();
         let open_treaty = LeadTime::of(Procedure::Open, true, Category::Vehicle, &settings);
         assert_eq!(open_treaty.total_days(), 40 + 30 + 20 + 120);
-        assert_eq!(
-            open_treaty.tender_start_by(needed),
-            NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
-        );
-        assert_eq!(
-            LeadTime::of(Procedure::Open, false, Category::Pc, &settings).total_days(),
-            20 + 30 + 20 + 30
-        );
-        assert_eq!(
-            LeadTime::of(Procedure::Invitation, false, Category::Printer, &settings).total_days(),
-            100
-        );
-        assert_eq!(
-            LeadTime::of(Procedure::Direct, false, Category::Pc, &settings).total_days(),
-            10 + 30
-        );
+        assert_eq!(open_treaty.tender_start_by(needed), NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+        assert_eq!(LeadTime::of(Procedure::Open, false, Category::Pc, &settings).total_days(), 20 + 30 + 20 + 30);
+        assert_eq!(LeadTime::of(Procedure::Invitation, false, Category::Printer, &settings).total_days(), 100);
+        assert_eq!(LeadTime::of(Procedure::Direct, false, Category::Pc, &settings).total_days(), 10 + 30);
     }
 }

@@ -29,10 +29,7 @@ closed_enum! {
 impl ProposalStatus {
     /// A live proposal holds its lines: no other live proposal may hold them too.
     pub fn is_live(self) -> bool {
-        matches!(
-            self,
-            ProposalStatus::Draft | ProposalStatus::Approved | ProposalStatus::Tendered
-        )
+        matches!(self, ProposalStatus::Draft | ProposalStatus::Approved | ProposalStatus::Tendered)
     }
 }
 
@@ -101,8 +98,7 @@ pub fn parse_decision(action: ProposalAction, body: &Value) -> Result<Decision, 
         }
         ProposalAction::Award => {
             decision.supplier = fields.required("supplier", text_up_to(200));
-            decision.awarded_value_chf =
-                fields.required("awarded_value_chf", integer_in(1, 10_000_000_000_000));
+            decision.awarded_value_chf = fields.required("awarded_value_chf", integer_in(1, 10_000_000_000_000));
             &["supplier", "awarded_value_chf"]
         }
     };
@@ -178,27 +174,18 @@ pub fn title(spec: &Spec, units: usize) -> String {
             v.class,
             v.drive,
             v.seats,
-            if v.all_wheel_drive {
-                ", all-wheel drive"
-            } else {
-                ""
-            }
+            if v.all_wheel_drive { ", all-wheel drive" } else { "" }
         ),
         Spec::Printer(p) => format!(
             "Printers: {}, {}{}, {} pages/min",
             p.format.as_str().to_uppercase(),
             if p.color { "colour" } else { "mono" },
-            if p.multifunction {
-                ", multifunction"
-            } else {
-                ""
-            },
+            if p.multifunction { ", multifunction" } else { "" },
             p.pages_per_minute
         ),
-        Spec::Pc(pc) => format!(
-            "PCs: {}, {}, {} GB RAM, {} GB storage",
-            pc.form_factor, pc.os, pc.ram_gb, pc.storage_gb
-        ),
+        Spec::Pc(pc) => {
+            format!("PCs: {}, {}, {} GB RAM, {} GB storage", pc.form_factor, pc.os, pc.ram_gb, pc.storage_gb)
+        }
     };
     format!("{what} for {units} units")
 }
@@ -210,16 +197,11 @@ pub fn evaluate(bundle: &Bundle, context: &Context) -> EvaluatedProposal {
     let mut groups: BTreeSet<(u32, i32)> = BTreeSet::new();
     for &index in &bundle.lines {
         let line = &context.lines[index];
-        let share = shares.entry(line.unit).or_insert(Share {
-            quantity: 0,
-            value: Chf(0),
-        });
+        let share = shares.entry(line.unit).or_insert(Share { quantity: 0, value: Chf(0) });
         share.quantity += line.quantity;
         share.value = share.value + line.value();
         let entity = context.unit_entity[line.unit as usize];
-        let sum = by_entity
-            .entry(context.unit_ids[entity as usize].as_str())
-            .or_default();
+        let sum = by_entity.entry(context.unit_ids[entity as usize].as_str()).or_default();
         *sum = *sum + line.value();
         groups.insert((entity, context.budget_years[index]));
     }
@@ -233,12 +215,7 @@ pub fn evaluate(bundle: &Bundle, context: &Context) -> EvaluatedProposal {
     let thresholds = &settings.thresholds;
     let procedure = Procedure::for_value(bundle.value, thresholds);
     let treaty_area = in_treaty_area(bundle.value, thresholds);
-    let lead_time = LeadTime::of(
-        procedure,
-        treaty_area,
-        bundle.category,
-        &settings.lead_times,
-    );
+    let lead_time = LeadTime::of(procedure, treaty_area, bundle.category, &settings.lead_times);
     let tender_start_by = lead_time.tender_start_by(bundle.needed_by);
     let share_list: Vec<Share> = shares.values().copied().collect();
     let savings = estimate(bundle.category, &share_list, thresholds, &settings.savings);
@@ -251,7 +228,10 @@ pub fn evaluate(bundle: &Bundle, context: &Context) -> EvaluatedProposal {
                 message: format!(
                     "the units of {} plan {} of {} for {year}: each alone stays below {} but together they reach it; \
                      buying separately would split the contract (BöB Art. 15)",
-                    context.unit_ids[entity as usize], chf(total.0), bundle.category, chf(*threshold)
+                    context.unit_ids[entity as usize],
+                    chf(total.0),
+                    bundle.category,
+                    chf(*threshold)
                 ),
             });
         }
@@ -278,16 +258,9 @@ pub fn evaluate(bundle: &Bundle, context: &Context) -> EvaluatedProposal {
         });
     }
 
-    let unit_ids: Vec<String> = shares
-        .keys()
-        .map(|&unit| context.unit_ids[unit as usize].clone())
-        .collect();
-    let budget_year = bundle
-        .lines
-        .iter()
-        .map(|&index| context.budget_years[index])
-        .min()
-        .unwrap_or_default();
+    let mut unit_ids: Vec<String> = shares.keys().map(|&unit| context.unit_ids[unit as usize].clone()).collect();
+    unit_ids.sort();
+    let budget_year = bundle.lines.iter().map(|&index| context.budget_years[index]).min().unwrap_or_default();
     EvaluatedProposal {
         title: title(&bundle.spec, unit_ids.len()),
         category: bundle.category,
@@ -309,22 +282,10 @@ pub fn evaluate(bundle: &Bundle, context: &Context) -> EvaluatedProposal {
 }
 
 /// The plain-language reason for a procedure, e.g. "CHF 260'000 ≥ 250'000: open procedure".
-pub fn procedure_reason(
-    value: Chf,
-    procedure: Procedure,
-    settings: &ProcurementSettings,
-) -> String {
+pub fn procedure_reason(value: Chf, procedure: Procedure, settings: &ProcurementSettings) -> String {
     match procedure.threshold(&settings.thresholds) {
-        Some(threshold) => format!(
-            "{} ≥ {}: {procedure} procedure",
-            chf(value.0),
-            chf(threshold)
-        ),
-        None => format!(
-            "{} < {}: direct award",
-            chf(value.0),
-            chf(settings.thresholds.invitation_chf)
-        ),
+        Some(threshold) => format!("{} ≥ {}: {procedure} procedure", chf(value.0), chf(threshold)),
+        None => format!("{} < {}: direct award", chf(value.0), chf(settings.thresholds.invitation_chf)),
     }
 }
 
@@ -350,29 +311,19 @@ mod tests {
 
     #[test]
     fn each_action_asks_for_its_own_fields() {
-        let names =
-            |errors: Vec<FieldError>| errors.into_iter().map(|e| e.field).collect::<Vec<_>>();
-        assert_eq!(
-            names(parse_decision(ProposalAction::Reject, &serde_json::json!({})).unwrap_err()),
-            ["reason"]
-        );
+        let names = |errors: Vec<FieldError>| errors.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(names(parse_decision(ProposalAction::Reject, &serde_json::json!({})).unwrap_err()), ["reason"]);
         assert_eq!(
             names(
-                parse_decision(
-                    ProposalAction::Award,
-                    &serde_json::json!({"awarded_value_chf": 0, "price": 1})
-                )
-                .unwrap_err()
+                parse_decision(ProposalAction::Award, &serde_json::json!({"awarded_value_chf": 0, "price": 1}))
+                    .unwrap_err()
             ),
             ["supplier", "awarded_value_chf", "price"]
         );
         let approve = parse_decision(ProposalAction::Approve, &serde_json::json!({})).unwrap();
         assert_eq!(approve, Decision::default());
-        let tender = parse_decision(
-            ProposalAction::Tender,
-            &serde_json::json!({"reference": "simap 1234567"}),
-        )
-        .unwrap();
+        let tender =
+            parse_decision(ProposalAction::Tender, &serde_json::json!({"reference": "simap 1234567"})).unwrap();
         assert_eq!(tender.reference.as_deref(), Some("simap 1234567"));
     }
 

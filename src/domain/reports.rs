@@ -77,22 +77,13 @@ fn share(amount: i64, part: Chf, whole: Chf) -> i64 {
     i64::try_from(i128::from(amount) * i128::from(part.0) / i128::from(whole.0)).unwrap_or(0)
 }
 
-pub fn synergies(
-    budget_year: Option<i32>,
-    demand: &[DemandFact],
-    proposals: &[ProposalFact],
-) -> SynergyReport {
+pub fn synergies(budget_year: Option<i32>, demand: &[DemandFact], proposals: &[ProposalFact]) -> SynergyReport {
     let mut totals = SynergyFigures::default();
-    let mut categories: BTreeMap<Category, SynergyFigures> = Category::ALL
-        .iter()
-        .map(|c| (*c, SynergyFigures::default()))
-        .collect();
+    let mut categories: BTreeMap<Category, SynergyFigures> =
+        Category::ALL.iter().map(|c| (*c, SynergyFigures::default())).collect();
     let mut units: BTreeMap<String, UnitSynergies> = BTreeMap::new();
     for fact in demand {
-        for figures in [
-            &mut totals,
-            categories.get_mut(&fact.category).expect("every category"),
-        ] {
+        for figures in [&mut totals, categories.get_mut(&fact.category).expect("every category")] {
             figures.demand_value_chf += fact.value.0;
         }
         unit_of(&mut units, &fact.unit_id).demand_value_chf += fact.value.0;
@@ -103,12 +94,7 @@ pub fn synergies(
             _ => 0,
         };
         let avoided = i64::try_from(proposal.unit_values.len()).unwrap_or(0) - 1;
-        for figures in [
-            &mut totals,
-            categories
-                .get_mut(&proposal.category)
-                .expect("every category"),
-        ] {
+        for figures in [&mut totals, categories.get_mut(&proposal.category).expect("every category")] {
             figures.bundled_value_chf += proposal.value.0;
             figures.proposals += 1;
             figures.procedures_avoided += avoided;
@@ -118,8 +104,7 @@ pub fn synergies(
         for (unit_id, value) in &proposal.unit_values {
             let unit = unit_of(&mut units, unit_id);
             unit.bundled_value_chf += value.0;
-            unit.estimated_savings_chf +=
-                share(proposal.estimated_savings.0, *value, proposal.value);
+            unit.estimated_savings_chf += share(proposal.estimated_savings.0, *value, proposal.value);
             unit.realised_savings_chf += share(realised, *value, proposal.value);
         }
     }
@@ -207,24 +192,14 @@ pub fn splitting(
         })
         .collect();
     entries.sort_by(|a, b| {
-        (&a.legal_entity_id, a.category, a.budget_year).cmp(&(
-            &b.legal_entity_id,
-            b.category,
-            b.budget_year,
-        ))
+        (&a.legal_entity_id, a.category, a.budget_year).cmp(&(&b.legal_entity_id, b.category, b.budget_year))
     });
     for entry in &mut entries {
         entry.units.sort_by(|a, b| a.unit_id.cmp(&b.unit_id));
     }
     SplittingReport {
         budget_year,
-        risks: i64::try_from(
-            entries
-                .iter()
-                .filter(|entry| entry.threshold_crossed)
-                .count(),
-        )
-        .unwrap_or(0),
+        risks: i64::try_from(entries.iter().filter(|entry| entry.threshold_crossed).count()).unwrap_or(0),
         entries,
     }
 }
@@ -236,21 +211,9 @@ mod tests {
     #[test]
     fn savings_are_shared_by_value_and_totals_add_up() {
         let demand = [
-            DemandFact {
-                unit_id: "a".into(),
-                category: Category::Pc,
-                value: Chf(30_000),
-            },
-            DemandFact {
-                unit_id: "b".into(),
-                category: Category::Pc,
-                value: Chf(10_000),
-            },
-            DemandFact {
-                unit_id: "b".into(),
-                category: Category::Printer,
-                value: Chf(5_000),
-            },
+            DemandFact { unit_id: "a".into(), category: Category::Pc, value: Chf(30_000) },
+            DemandFact { unit_id: "b".into(), category: Category::Pc, value: Chf(10_000) },
+            DemandFact { unit_id: "b".into(), category: Category::Printer, value: Chf(5_000) },
         ];
         let proposal = ProposalFact {
             category: Category::Pc,
@@ -266,19 +229,8 @@ mod tests {
         assert_eq!(report.totals.procedures_avoided, 1);
         assert_eq!(report.totals.realised_savings_chf, 4_000);
         let a = &report.by_unit[0];
-        assert_eq!(
-            (
-                a.unit_id.as_str(),
-                a.estimated_savings_chf,
-                a.realised_savings_chf
-            ),
-            ("a", 3_000, 3_000)
-        );
-        let pc = report
-            .by_category
-            .iter()
-            .find(|entry| entry.category == Category::Pc)
-            .unwrap();
+        assert_eq!((a.unit_id.as_str(), a.estimated_savings_chf, a.realised_savings_chf), ("a", 3_000, 3_000));
+        let pc = report.by_category.iter().find(|entry| entry.category == Category::Pc).unwrap();
         assert_eq!(pc.figures.proposals, 1);
     }
 }

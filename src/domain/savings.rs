@@ -78,30 +78,21 @@ pub fn estimate(
     let total_quantity: i64 = shares.iter().map(|share| share.quantity).sum();
     let total_value: Chf = shares.iter().map(|share| share.value).sum();
     let joint_bp = discount_bp(curve, cap, total_quantity);
-    let alone_bp: Vec<i64> = shares
-        .iter()
-        .map(|share| discount_bp(curve, cap, share.quantity))
-        .collect();
+    let alone_bp: Vec<i64> = shares.iter().map(|share| discount_bp(curve, cap, share.quantity)).collect();
     // i128: value × basis points can pass i64 for very large bundles.
     let volume_discount: i128 = shares
         .iter()
         .zip(&alone_bp)
-        .map(|(share, alone)| {
-            i128::from(share.value.0) * i128::from((joint_bp - alone).max(0)) / 10_000
-        })
+        .map(|(share, alone)| i128::from(share.value.0) * i128::from((joint_bp - alone).max(0)) / 10_000)
         .sum();
 
-    let separate: i64 = shares
-        .iter()
-        .map(|share| process_cost(Procedure::for_value(share.value, thresholds), assumptions))
-        .sum();
+    let separate: i64 =
+        shares.iter().map(|share| process_cost(Procedure::for_value(share.value, thresholds), assumptions)).sum();
     let joint_procedure = Procedure::for_value(total_value, thresholds);
     let joint = process_cost(joint_procedure, assumptions);
 
-    let (min_alone, max_alone) = (
-        alone_bp.iter().min().copied().unwrap_or(0),
-        alone_bp.iter().max().copied().unwrap_or(0),
-    );
+    let (min_alone, max_alone) =
+        (alone_bp.iter().min().copied().unwrap_or(0), alone_bp.iter().max().copied().unwrap_or(0));
     let assumptions_used = vec![
         format!(
             "volume discount {category}: {} at {total_quantity} pieces together, {} to {} for each unit alone (curve capped at {})",
@@ -138,51 +129,25 @@ mod tests {
         assert_eq!(discount_bp(&curve(), 1000, 10), 150);
         assert_eq!(discount_bp(&curve(), 1000, 30), 150 + 250 * 20 / 40);
         assert_eq!(discount_bp(&curve(), 1000, 5000), 1000);
-        assert_eq!(
-            discount_bp(&curve(), 600, 5000),
-            600,
-            "the cap wins over the curve"
-        );
+        assert_eq!(discount_bp(&curve(), 600, 5000), 600, "the cap wins over the curve");
     }
 
     #[test]
     fn one_unit_alone_saves_no_volume_discount() {
-        let shares = [Share {
-            quantity: 50,
-            value: Chf(70_000),
-        }];
-        let estimate = estimate(
-            Category::Pc,
-            &shares,
-            &Thresholds::default(),
-            &SavingsAssumptions::default(),
-        );
+        let shares = [Share { quantity: 50, value: Chf(70_000) }];
+        let estimate = estimate(Category::Pc, &shares, &Thresholds::default(), &SavingsAssumptions::default());
         assert_eq!(estimate.volume_discount_chf, 0);
         assert_eq!(estimate.process_cost_chf, 0);
     }
 
     #[test]
     fn three_direct_awards_joined_into_one_open_procedure() {
-        let share = Share {
-            quantity: 60,
-            value: Chf(90_000),
-        };
-        let estimate = estimate(
-            Category::Pc,
-            &[share; 3],
-            &Thresholds::default(),
-            &SavingsAssumptions::default(),
-        );
+        let share = Share { quantity: 60, value: Chf(90_000) };
+        let estimate = estimate(Category::Pc, &[share; 3], &Thresholds::default(), &SavingsAssumptions::default());
         // 180 pieces: 400 + 300 × 130 / 150 = 660 bp together; 60 pieces alone: 400 + 300 × 10 / 150 = 420 bp.
-        assert_eq!(
-            estimate.volume_discount_chf,
-            3 * 90_000 * (660 - 420) / 10_000
-        );
+        assert_eq!(estimate.volume_discount_chf, 3 * 90_000 * (660 - 420) / 10_000);
         assert_eq!(estimate.process_cost_chf, 3 * 1_500 - 15_000);
-        assert_eq!(
-            estimate.total(),
-            Chf(estimate.volume_discount_chf + estimate.process_cost_chf)
-        );
+        assert_eq!(estimate.total(), Chf(estimate.volume_discount_chf + estimate.process_cost_chf));
         assert_eq!(estimate.assumptions.len(), 4);
     }
 }

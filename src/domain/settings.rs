@@ -110,13 +110,7 @@ pub struct SavingsAssumptions {
 }
 
 fn curve(points: &[(i64, i64)]) -> Vec<CurvePoint> {
-    points
-        .iter()
-        .map(|&(quantity, discount_bp)| CurvePoint {
-            quantity,
-            discount_bp,
-        })
-        .collect()
+    points.iter().map(|&(quantity, discount_bp)| CurvePoint { quantity, discount_bp }).collect()
 }
 
 impl Default for SavingsAssumptions {
@@ -154,18 +148,14 @@ pub struct BundlingDefaults {
 
 impl Default for BundlingDefaults {
     fn default() -> Self {
-        BundlingDefaults {
-            window_days: 180,
-            min_units: 2,
-        }
+        BundlingDefaults { window_days: 180, min_units: 2 }
     }
 }
 
 impl ProcurementSettings {
     /// Reads a TOML file's text; missing sections and fields keep their defaults.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        let settings: ProcurementSettings =
-            toml::from_str(text).map_err(|error| error.to_string())?;
+        let settings: ProcurementSettings = toml::from_str(text).map_err(|error| error.to_string())?;
         settings.check()?;
         Ok(settings)
     }
@@ -174,9 +164,7 @@ impl ProcurementSettings {
     pub fn check(&self) -> Result<(), String> {
         let t = &self.thresholds;
         if !(0 < t.invitation_chf && t.invitation_chf <= t.open_chf && t.open_chf <= t.treaty_chf) {
-            return Err(
-                "thresholds must satisfy 0 < invitation_chf <= open_chf <= treaty_chf".to_owned(),
-            );
+            return Err("thresholds must satisfy 0 < invitation_chf <= open_chf <= treaty_chf".to_owned());
         }
         let l = &self.lead_times;
         let days = [
@@ -200,33 +188,21 @@ impl ProcurementSettings {
         }
         for category in Category::ALL {
             let points = s.curve(*category);
-            let increasing = points
-                .windows(2)
-                .all(|pair| pair[0].quantity < pair[1].quantity);
-            let valid = points.iter().all(|p| {
-                p.quantity >= 1 && (0..=s.volume_discount_cap_bp).contains(&p.discount_bp)
-            });
+            let increasing = points.windows(2).all(|pair| pair[0].quantity < pair[1].quantity);
+            let valid =
+                points.iter().all(|p| p.quantity >= 1 && (0..=s.volume_discount_cap_bp).contains(&p.discount_bp));
             if points.is_empty() || !increasing || !valid {
                 return Err(format!(
                     "volume_curve_{category} needs points with rising quantities >= 1 and discounts within the cap"
                 ));
             }
         }
-        if [
-            s.process_cost_direct_chf,
-            s.process_cost_invitation_chf,
-            s.process_cost_open_chf,
-        ]
-        .iter()
-        .any(|c| *c < 0)
-        {
+        if [s.process_cost_direct_chf, s.process_cost_invitation_chf, s.process_cost_open_chf].iter().any(|c| *c < 0) {
             return Err("process costs must not be negative".to_owned());
         }
         let b = &self.bundling;
         if !(1..=3650).contains(&b.window_days) || !(1..=1000).contains(&b.min_units) {
-            return Err(
-                "bundling needs window_days in 1..=3650 and min_units in 1..=1000".to_owned(),
-            );
+            return Err("bundling needs window_days in 1..=3650 and min_units in 1..=1000".to_owned());
         }
         Ok(())
     }
@@ -240,11 +216,7 @@ mod tests {
     fn defaults_are_the_ivoeb_figures_and_valid() {
         let settings = ProcurementSettings::default();
         assert_eq!(
-            (
-                settings.thresholds.invitation_chf,
-                settings.thresholds.open_chf,
-                settings.thresholds.treaty_chf
-            ),
+            (settings.thresholds.invitation_chf, settings.thresholds.open_chf, settings.thresholds.treaty_chf),
             (150_000, 250_000, 350_000)
         );
         assert_eq!(settings.check(), Ok(()));
@@ -259,9 +231,6 @@ mod tests {
         assert_eq!(federal.thresholds.open_chf, 230_000);
         assert_eq!(federal.lead_times, LeadTimes::default());
         assert!(ProcurementSettings::from_toml("[thresholds]\nopen_chf = 100000\n").is_err());
-        assert!(
-            ProcurementSettings::from_toml("[thresholds]\nopen = 1\n").is_err(),
-            "typos are refused"
-        );
+        assert!(ProcurementSettings::from_toml("[thresholds]\nopen = 1\n").is_err(), "typos are refused");
     }
 }

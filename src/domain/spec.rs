@@ -206,19 +206,13 @@ mod tests {
     }
 
     fn vehicle(class: &str) -> Spec {
-        Spec::parse(
-            Category::Vehicle,
-            &json!({"class": class, "drive": "diesel", "seats": 9, "all_wheel_drive": true}),
-        )
-        .unwrap()
+        Spec::parse(Category::Vehicle, &json!({"class": class, "drive": "diesel", "seats": 9, "all_wheel_drive": true}))
+            .unwrap()
     }
 
     fn pc(form_factor: &str) -> Spec {
-        Spec::parse(
-            Category::Pc,
-            &json!({"form_factor": form_factor, "os": "linux", "ram_gb": 16, "storage_gb": 512}),
-        )
-        .unwrap()
+        Spec::parse(Category::Pc, &json!({"form_factor": form_factor, "os": "linux", "ram_gb": 16, "storage_gb": 512}))
+            .unwrap()
     }
 
     fn printer(multifunction: bool) -> Spec {
@@ -253,11 +247,8 @@ mod tests {
     #[test]
     fn every_cpv_code_exists_in_the_official_list() {
         let list = include_str!("../../tests/data/cpv-2008-en.csv");
-        let known: std::collections::HashSet<&str> = list
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.split(',').next())
-            .collect();
+        let known: std::collections::HashSet<&str> =
+            list.lines().skip(1).filter_map(|line| line.split(',').next()).collect();
         let specs = [
             vehicle("passenger_car"),
             vehicle("van"),
@@ -272,11 +263,7 @@ mod tests {
             pc("thin_client"),
         ];
         for spec in specs {
-            assert!(
-                known.contains(spec.cpv()),
-                "{} is not a CPV 2008 code",
-                spec.cpv()
-            );
+            assert!(known.contains(spec.cpv()), "{} is not a CPV 2008 code", spec.cpv());
         }
     }
 
@@ -287,38 +274,15 @@ mod tests {
             &json!({"form_factor": "tablet", "os": "windows", "ram_gb": 0, "storage_gb": 65537, "screen_inches": 2}),
         )
         .unwrap_err();
-        assert_eq!(
-            field_names(&errors),
-            [
-                "spec.form_factor",
-                "spec.ram_gb",
-                "spec.storage_gb",
-                "spec.screen_inches"
-            ]
-        );
+        assert_eq!(field_names(&errors), ["spec.form_factor", "spec.ram_gb", "spec.storage_gb", "spec.screen_inches"]);
         let errors = Spec::parse(
             Category::Vehicle,
             &json!({"class": "van", "drive": "steam", "seats": 61, "all_wheel_drive": "yes", "colour": "red"}),
         )
         .unwrap_err();
-        assert_eq!(
-            field_names(&errors),
-            [
-                "spec.drive",
-                "spec.seats",
-                "spec.all_wheel_drive",
-                "spec.colour"
-            ]
-        );
-        let errors = Spec::parse(
-            Category::Printer,
-            &json!({"format": "a4", "pages_per_minute": 201}),
-        )
-        .unwrap_err();
-        assert_eq!(
-            field_names(&errors),
-            ["spec.color", "spec.multifunction", "spec.pages_per_minute"]
-        );
+        assert_eq!(field_names(&errors), ["spec.drive", "spec.seats", "spec.all_wheel_drive", "spec.colour"]);
+        let errors = Spec::parse(Category::Printer, &json!({"format": "a4", "pages_per_minute": 201})).unwrap_err();
+        assert_eq!(field_names(&errors), ["spec.color", "spec.multifunction", "spec.pages_per_minute"]);
     }
 
     #[test]

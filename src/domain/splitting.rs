@@ -33,9 +33,7 @@ pub struct SplittingGroup {
 pub fn analyse(spends: &[Spend], thresholds: &Thresholds) -> Vec<SplittingGroup> {
     let mut groups: BTreeMap<(u32, Category, i32), BTreeMap<u32, Chf>> = BTreeMap::new();
     for spend in spends {
-        let units = groups
-            .entry((spend.entity, spend.category, spend.budget_year))
-            .or_default();
+        let units = groups.entry((spend.entity, spend.category, spend.budget_year)).or_default();
         let sum = units.entry(spend.unit).or_default();
         *sum = *sum + spend.value;
     }
@@ -44,13 +42,9 @@ pub fn analyse(spends: &[Spend], thresholds: &Thresholds) -> Vec<SplittingGroup>
         .map(|((entity, category, budget_year), units)| {
             let total: Chf = units.values().copied().sum();
             let largest = units.values().copied().max().unwrap_or_default();
-            let crossed_threshold = [
-                thresholds.treaty_chf,
-                thresholds.open_chf,
-                thresholds.invitation_chf,
-            ]
-            .into_iter()
-            .find(|&threshold| total.0 >= threshold && largest.0 < threshold);
+            let crossed_threshold = [thresholds.treaty_chf, thresholds.open_chf, thresholds.invitation_chf]
+                .into_iter()
+                .find(|&threshold| total.0 >= threshold && largest.0 < threshold);
             SplittingGroup {
                 entity,
                 category,
@@ -68,59 +62,29 @@ mod tests {
     use super::*;
 
     fn spend(unit: u32, entity: u32, value: i64) -> Spend {
-        Spend {
-            unit,
-            entity,
-            category: Category::Pc,
-            budget_year: 2027,
-            value: Chf(value),
-        }
+        Spend { unit, entity, category: Category::Pc, budget_year: 2027, value: Chf(value) }
     }
 
     #[test]
     fn units_below_a_threshold_that_together_cross_it_are_flagged() {
-        let groups = analyse(
-            &[
-                spend(1, 0, 90_000),
-                spend(2, 0, 90_000),
-                spend(3, 0, 90_000),
-            ],
-            &Thresholds::default(),
-        );
+        let groups = analyse(&[spend(1, 0, 90_000), spend(2, 0, 90_000), spend(3, 0, 90_000)], &Thresholds::default());
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].total, Chf(270_000));
-        assert_eq!(
-            groups[0].crossed_threshold,
-            Some(250_000),
-            "the highest threshold crossed"
-        );
+        assert_eq!(groups[0].crossed_threshold, Some(250_000), "the highest threshold crossed");
     }
 
     #[test]
     fn legal_entities_are_summed_apart() {
-        let groups = analyse(
-            &[spend(1, 0, 100_000), spend(2, 9, 100_000)],
-            &Thresholds::default(),
-        );
+        let groups = analyse(&[spend(1, 0, 100_000), spend(2, 9, 100_000)], &Thresholds::default());
         assert_eq!(groups.len(), 2);
         assert!(groups.iter().all(|group| group.crossed_threshold.is_none()));
     }
 
     #[test]
     fn a_unit_that_alone_needs_the_procedure_splits_nothing() {
-        let groups = analyse(
-            &[spend(1, 0, 260_000), spend(2, 0, 10_000)],
-            &Thresholds::default(),
-        );
+        let groups = analyse(&[spend(1, 0, 260_000), spend(2, 0, 10_000)], &Thresholds::default());
         assert_eq!(groups[0].crossed_threshold, None);
-        let groups = analyse(
-            &[spend(1, 0, 160_000), spend(2, 0, 160_000)],
-            &Thresholds::default(),
-        );
-        assert_eq!(
-            groups[0].crossed_threshold,
-            Some(250_000),
-            "each needs an invitation, together open"
-        );
+        let groups = analyse(&[spend(1, 0, 160_000), spend(2, 0, 160_000)], &Thresholds::default());
+        assert_eq!(groups[0].crossed_threshold, Some(250_000), "each needs an invitation, together open");
     }
 }

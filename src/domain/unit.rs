@@ -24,18 +24,12 @@ pub struct NewUnit {
 
 /// A unit id: a readable slug such as `buwd-vif`.
 pub fn unit_slug(value: &Value) -> Result<String, String> {
-    let message = || {
-        "must be a slug of 2 to 64 lowercase letters, digits and single hyphens, like buwd-vif"
-            .to_owned()
-    };
+    let message = || "must be a slug of 2 to 64 lowercase letters, digits and single hyphens, like buwd-vif".to_owned();
     let text = value.as_str().ok_or_else(message)?;
     let well_formed = (2..=64).contains(&text.len())
-        && text.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
+        && text
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if well_formed {
         Ok(text.to_owned())
     } else {
@@ -59,14 +53,7 @@ pub fn parse_new_unit(body: &Value) -> Result<NewUnit, Vec<FieldError>> {
             fields.error("parent_id", "a unit cannot be its own parent");
         }
     }
-    let unit = (|| {
-        Some(NewUnit {
-            id: id?,
-            name: name?,
-            kind: kind?,
-            parent_id: parent_id?,
-        })
-    })();
+    let unit = (|| Some(NewUnit { id: id?, name: name?, kind: kind?, parent_id: parent_id? }))();
     fields.into_result(unit)
 }
 
@@ -97,32 +84,19 @@ mod tests {
     #[test]
     fn legal_entity_is_the_root_or_the_nearest_outsourced_unit() {
         assert_eq!(legal_entity_id("lu", UnitKind::Other, None), "lu");
-        assert_eq!(
-            legal_entity_id("buwd", UnitKind::Department, Some("lu")),
-            "lu"
-        );
-        assert_eq!(
-            legal_entity_id("luks", UnitKind::Outsourced, Some("lu")),
-            "luks"
-        );
-        assert_eq!(
-            legal_entity_id("luks-it", UnitKind::Office, Some("luks")),
-            "luks"
-        );
+        assert_eq!(legal_entity_id("buwd", UnitKind::Department, Some("lu")), "lu");
+        assert_eq!(legal_entity_id("luks", UnitKind::Outsourced, Some("lu")), "luks");
+        assert_eq!(legal_entity_id("luks-it", UnitKind::Office, Some("luks")), "luks");
     }
 
     #[test]
     fn unit_bodies_name_every_bad_field() {
-        let errors = parse_new_unit(
-            &json!({"id": "X", "kind": "ministry", "parent_id": "lu", "active": false}),
-        )
-        .unwrap_err();
+        let errors =
+            parse_new_unit(&json!({"id": "X", "kind": "ministry", "parent_id": "lu", "active": false})).unwrap_err();
         let names: Vec<_> = errors.iter().map(|error| error.field.as_str()).collect();
         assert_eq!(names, ["id", "name", "kind", "active"]);
-        let errors = parse_new_unit(
-            &json!({"id": "lu", "name": "Kanton", "kind": "other", "parent_id": "lu"}),
-        )
-        .unwrap_err();
+        let errors =
+            parse_new_unit(&json!({"id": "lu", "name": "Kanton", "kind": "other", "parent_id": "lu"})).unwrap_err();
         assert_eq!(errors[0].field, "parent_id");
     }
 }

@@ -9,6 +9,9 @@ use utoipa::ToSchema;
 /// One bad field: `field` is a dotted path such as `spec.ram_gb`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
+    /// For imports: the row, numbered as in the file (a CSV header is row 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
     #[schema(example = "spec.ram_gb")]
     pub field: String,
     #[schema(example = "must be between 1 and 1024")]
@@ -17,10 +20,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
+        FieldError { row: None, field: field.into(), message: message.into() }
+    }
+
+    pub fn at_row(self, row: u64) -> Self {
+        FieldError { row: Some(row), ..self }
     }
 }
 
@@ -42,15 +46,8 @@ impl<'a> Fields<'a> {
     /// `prefix` (or `body` at the top level) and reads nothing.
     pub fn of(value: &'a Value, prefix: &str) -> Result<Self, FieldError> {
         match value {
-            Value::Object(map) => Ok(Fields {
-                map,
-                prefix: prefix.to_owned(),
-                errors: Vec::new(),
-            }),
-            _ => Err(FieldError::new(
-                if prefix.is_empty() { "body" } else { prefix },
-                "must be a JSON object",
-            )),
+            Value::Object(map) => Ok(Fields { map, prefix: prefix.to_owned(), errors: Vec::new() }),
+            _ => Err(FieldError::new(if prefix.is_empty() { "body" } else { prefix }, "must be a JSON object")),
         }
     }
 
@@ -76,11 +73,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A field that must be present and valid.
-    pub fn required<T>(
-        &mut self,
-        name: &str,
-        parse: impl FnOnce(&Value) -> Result<T, String>,
-    ) -> Option<T> {
+    pub fn required<T>(&mut self, name: &str, parse: impl FnOnce(&Value) -> Result<T, String>) -> Option<T> {
         match self.raw(name) {
             None => {
                 self.error(name, "is required");
@@ -91,11 +84,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A field that may be absent or null (`Some(None)`); `None` means it was invalid.
-    pub fn optional<T>(
-        &mut self,
-        name: &str,
-        parse: impl FnOnce(&Value) -> Result<T, String>,
-    ) -> Option<Option<T>> {
+    pub fn optional<T>(&mut self, name: &str, parse: impl FnOnce(&Value) -> Result<T, String>) -> Option<Option<T>> {
         match self.raw(name) {
             None => Some(None),
             Some(value) => self.record(name, parse(value)).map(Some),
@@ -108,11 +97,7 @@ impl<'a> Fields<'a> {
 
     /// Names every field not in `allowed`; `hint` explains what to do instead.
     pub fn reject_unknown(&mut self, allowed: &[&str], hint: impl Fn(&str) -> &'static str) {
-        let mut unknown: Vec<&String> = self
-            .map
-            .keys()
-            .filter(|key| !allowed.contains(&key.as_str()))
-            .collect();
+        let mut unknown: Vec<&String> = self.map.keys().filter(|key| !allowed.contains(&key.as_str())).collect();
         unknown.sort();
         for key in unknown {
             let message = hint(key);
@@ -143,9 +128,7 @@ pub fn number_in(min: f64, max: f64) -> impl Fn(&Value) -> Result<f64, String> {
 }
 
 pub fn boolean(value: &Value) -> Result<bool, String> {
-    value
-        .as_bool()
-        .ok_or_else(|| "must be true or false".to_owned())
+    value.as_bool().ok_or_else(|| "must be true or false".to_owned())
 }
 
 pub fn text_up_to(max_chars: usize) -> impl Fn(&Value) -> Result<String, String> {
@@ -170,10 +153,7 @@ pub fn date(value: &Value) -> Result<NaiveDate, String> {
 }
 
 pub fn one_of<E: ClosedEnum>(value: &Value) -> Result<E, String> {
-    value
-        .as_str()
-        .and_then(E::parse)
-        .ok_or_else(|| format!("must be one of: {}", E::wire_names().join(", ")))
+    value.as_str().and_then(E::parse).ok_or_else(|| format!("must be one of: {}", E::wire_names().join(", ")))
 }
 
 #[cfg(test)]
@@ -207,10 +187,7 @@ mod tests {
 
     #[test]
     fn dates_are_strict_iso_within_range() {
-        assert_eq!(
-            date(&json!("2027-03-31")),
-            Ok(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap())
-        );
+        assert_eq!(date(&json!("2027-03-31")), Ok(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()));
         assert!(date(&json!("2027-02-30")).is_err());
         assert!(date(&json!("31.03.2027")).is_err());
         assert!(date(&json!("1999-12-31")).is_err());

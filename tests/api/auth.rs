@@ -13,12 +13,7 @@ fn now() -> i64 {
 }
 
 fn signed(claims: &Value, secret: &str) -> String {
-    encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
 }
 
 /// A token with `alg: none` and no signature, as an attacker would forge it.
@@ -33,25 +28,15 @@ fn unsigned(claims: &Value) -> String {
 async fn bad_tokens_are_refused_with_401(app: TestApp) {
     app.seed_units().await;
     let valid = json!({"sub": "eve", "role": "officer", "iat": now(), "exp": now() + 600});
-    assert_eq!(
-        app.get("/api/v1/units", &signed(&valid, SECRET))
-            .await
-            .status,
-        200,
-        "the baseline token works"
-    );
+    assert_eq!(app.get("/api/v1/units", &signed(&valid, SECRET)).await.status, 200, "the baseline token works");
 
-    let expired =
-        json!({"sub": "eve", "role": "officer", "iat": now() - 7200, "exp": now() - 3600});
+    let expired = json!({"sub": "eve", "role": "officer", "iat": now() - 7200, "exp": now() - 3600});
     let no_unit = json!({"sub": "eve", "role": "unit", "iat": now(), "exp": now() + 600});
     let unknown_role = json!({"sub": "eve", "role": "superuser", "iat": now(), "exp": now() + 600});
     let no_expiry = json!({"sub": "eve", "role": "officer", "iat": now()});
     let forged = [
         ("alg none", unsigned(&valid)),
-        (
-            "wrong signature",
-            signed(&valid, "another-secret-another-secret-another-1"),
-        ),
+        ("wrong signature", signed(&valid, "another-secret-another-secret-another-1")),
         ("expired", signed(&expired, SECRET)),
         ("unit without unit claim", signed(&no_unit, SECRET)),
         ("unknown role", signed(&unknown_role, SECRET)),
@@ -64,18 +49,9 @@ async fn bad_tokens_are_refused_with_401(app: TestApp) {
         reply.assert_problem(401);
         assert_eq!(reply.header("www-authenticate"), Some("Bearer"), "{case}");
     }
-    app.send(Method::GET, "/api/v1/units", None, &[], None)
-        .await
-        .assert_problem(401);
-    let basic = app
-        .send(
-            Method::GET,
-            "/api/v1/units",
-            None,
-            &[("authorization", "Basic YWRtaW46YWRtaW4=")],
-            None,
-        )
-        .await;
+    app.send(Method::GET, "/api/v1/units", None, &[], None).await.assert_problem(401);
+    let basic =
+        app.send(Method::GET, "/api/v1/units", None, &[("authorization", "Basic YWRtaW46YWRtaW4=")], None).await;
     basic.assert_problem(401);
 }
 
@@ -88,58 +64,26 @@ const EC_PUBLIC: &[u8] = include_bytes!("../keys/ec-public.pem");
 fn identity_provider_keys_verify_rs256_and_es256_and_nothing_else() {
     let claims = json!({"sub": "idp-user", "role": "unit", "unit": "kg", "iat": now(), "exp": now() + 600,
                         "iss": "https://idp.lu.ch", "aud": "tenderpool"});
-    let rsa = Keys::public_key(
-        RSA_PUBLIC,
-        Some("https://idp.lu.ch".into()),
-        Some("tenderpool".into()),
-    )
-    .unwrap();
-    let ec = Keys::public_key(
-        EC_PUBLIC,
-        Some("https://idp.lu.ch".into()),
-        Some("tenderpool".into()),
-    )
-    .unwrap();
-    let rs256 = encode(
-        &Header::new(Algorithm::RS256),
-        &claims,
-        &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap(),
-    )
-    .unwrap();
-    let es256 = encode(
-        &Header::new(Algorithm::ES256),
-        &claims,
-        &EncodingKey::from_ec_pem(EC_PRIVATE).unwrap(),
-    )
-    .unwrap();
+    let rsa = Keys::public_key(RSA_PUBLIC, Some("https://idp.lu.ch".into()), Some("tenderpool".into())).unwrap();
+    let ec = Keys::public_key(EC_PUBLIC, Some("https://idp.lu.ch".into()), Some("tenderpool".into())).unwrap();
+    let rs256 =
+        encode(&Header::new(Algorithm::RS256), &claims, &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap()).unwrap();
+    let es256 =
+        encode(&Header::new(Algorithm::ES256), &claims, &EncodingKey::from_ec_pem(EC_PRIVATE).unwrap()).unwrap();
 
     let user = rsa.verify(&rs256).unwrap();
     assert_eq!((user.role, user.unit.as_deref()), (Role::Unit, Some("kg")));
     assert_eq!(ec.verify(&es256).unwrap().sub, "idp-user");
-    assert!(
-        rsa.verify(&es256).is_err(),
-        "an ES256 token does not pass an RS256 key"
-    );
+    assert!(rsa.verify(&es256).is_err(), "an ES256 token does not pass an RS256 key");
     assert!(ec.verify(&rs256).is_err());
     // HS256 signed with the public key as secret: the classic algorithm confusion.
-    let confused = encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(RSA_PUBLIC),
-    )
-    .unwrap();
+    let confused = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(RSA_PUBLIC)).unwrap();
     assert!(rsa.verify(&confused).is_err());
     let wrong_audience = json!({"sub": "x", "role": "officer", "iat": now(), "exp": now() + 600,
                                 "iss": "https://idp.lu.ch", "aud": "other-app"});
-    let token = encode(
-        &Header::new(Algorithm::RS256),
-        &wrong_audience,
-        &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap(),
-    )
-    .unwrap();
+    let token =
+        encode(&Header::new(Algorithm::RS256), &wrong_audience, &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap())
+            .unwrap();
     assert!(rsa.verify(&token).is_err());
-    assert!(
-        rsa.issue("x", Role::Officer, None, 60).is_err(),
-        "a public key cannot mint tokens"
-    );
+    assert!(rsa.issue("x", Role::Officer, None, 60).is_err(), "a public key cannot mint tokens");
 }

@@ -30,27 +30,13 @@ fn the_command_line_works_with_no_configuration() {
     assert!(ok, "{stderr}");
     assert!(dir.path().join("tenderpool.db").exists());
 
-    let (ok, stdout, stderr) = run(
-        dir.path(),
-        &["seed", "--demo", "--demand-lines", "50", "--year", "2030"],
-    );
+    let (ok, stdout, stderr) = run(dir.path(), &["seed", "--demo", "--demand-lines", "50", "--year", "2030"]);
     assert!(ok, "{stderr}");
-    assert_eq!(
-        stdout.trim(),
-        "loaded 34 demo units and 50 lines of demand for 2030"
-    );
+    assert_eq!(stdout.trim(), "loaded 34 demo units and 50 lines of demand for 2030");
     let (ok, _, stderr) = run(dir.path(), &["seed", "--demo"]);
-    assert!(
-        !ok && stderr.contains("empty database"),
-        "a second seed is refused: {stderr}"
-    );
+    assert!(!ok && stderr.contains("empty database"), "a second seed is refused: {stderr}");
 
-    let (ok, token, stderr) = run(
-        dir.path(),
-        &[
-            "token", "--role", "unit", "--unit", "buwd-vif", "--sub", "anna",
-        ],
-    );
+    let (ok, token, stderr) = run(dir.path(), &["token", "--role", "unit", "--unit", "buwd-vif", "--sub", "anna"]);
     assert!(ok, "{stderr}");
     let secret_file = dir.path().join("tenderpool.db.jwt-secret");
     assert!(secret_file.exists());
@@ -60,18 +46,9 @@ fn the_command_line_works_with_no_configuration() {
         &format!("sqlite://{}", dir.path().join("tenderpool.db").display()),
     ])
     .settings;
-    assert!(matches!(
-        settings.database().unwrap(),
-        DatabaseLocation::Sqlite(_)
-    ));
-    let user = Keys::from_settings(&settings)
-        .unwrap()
-        .verify(token.trim())
-        .unwrap();
-    assert_eq!(
-        (user.sub.as_str(), user.unit.as_deref()),
-        ("anna", Some("buwd-vif"))
-    );
+    assert!(matches!(settings.database().unwrap(), DatabaseLocation::Sqlite(_)));
+    let user = Keys::from_settings(&settings).unwrap().verify(token.trim()).unwrap();
+    assert_eq!((user.sub.as_str(), user.unit.as_deref()), ("anna", Some("buwd-vif")));
 
     let (ok, _, stderr) = run(dir.path(), &["token", "--role", "unit"]);
     assert!(!ok && stderr.contains("--unit"), "{stderr}");
@@ -82,17 +59,10 @@ fn the_command_line_works_with_no_configuration() {
 
 #[test]
 fn postgres_without_a_configured_key_is_refused() {
-    let settings = <Cli as clap::Parser>::parse_from([
-        "tenderpool",
-        "--database-url",
-        "postgres://postgres@127.0.0.1:5432/test",
-    ])
-    .settings;
-    let settings = tenderpool::config::Settings {
-        jwt_secret: None,
-        jwt_public_key_file: None,
-        ..settings
-    };
+    let settings =
+        <Cli as clap::Parser>::parse_from(["tenderpool", "--database-url", "postgres://postgres@127.0.0.1:5432/test"])
+            .settings;
+    let settings = tenderpool::config::Settings { jwt_secret: None, jwt_public_key_file: None, ..settings };
     let error = Keys::from_settings(&settings).err().expect("refused");
     assert!(error.contains("TENDERPOOL_JWT_SECRET"), "{error}");
 }

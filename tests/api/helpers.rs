@@ -43,9 +43,7 @@ impl Store {
                 let mut admin = PgConnection::establish(&admin_url).unwrap_or_else(|error| {
                     panic!("{POSTGRES_URL_VARIABLE} is set but PostgreSQL is unreachable: {error}")
                 });
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut admin)
-                    .expect("create test database");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
                 Some(Store::Postgres { admin_url, name })
             }
         }
@@ -54,9 +52,7 @@ impl Store {
     fn location(&self) -> DatabaseLocation {
         match self {
             Store::Sqlite(dir) => DatabaseLocation::Sqlite(dir.path().join("tenderpool.db")),
-            Store::Postgres { admin_url, name } => {
-                DatabaseLocation::Postgres(database_url(admin_url, name))
-            }
+            Store::Postgres { admin_url, name } => DatabaseLocation::Postgres(database_url(admin_url, name)),
         }
     }
 }
@@ -65,8 +61,7 @@ impl Drop for Store {
     fn drop(&mut self) {
         if let Store::Postgres { admin_url, name } = self {
             if let Ok(mut admin) = PgConnection::establish(admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
             }
         }
     }
@@ -74,9 +69,7 @@ impl Drop for Store {
 
 /// The admin URL with its database name replaced.
 fn database_url(admin_url: &str, name: &str) -> String {
-    let (base, query) = admin_url
-        .split_once('?')
-        .map_or((admin_url, None), |(base, query)| (base, Some(query)));
+    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(base, query)| (base, Some(query)));
     let without_path = match base.rfind('/') {
         Some(slash) if slash > base.find("//").map_or(0, |start| start + 1) => &base[..slash],
         _ => base,
@@ -129,37 +122,17 @@ impl Reply {
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|errors| {
-                errors
-                    .iter()
-                    .map(|error| error["field"].as_str().unwrap_or("").to_owned())
-                    .collect()
-            })
+            .map(|errors| errors.iter().map(|error| error["field"].as_str().unwrap_or("").to_owned()).collect())
             .unwrap_or_default()
     }
 
     /// Asserts an RFC 9457 problem with this status.
     pub fn assert_problem(&self, status: u16) -> &Self {
-        assert_eq!(
-            self.status, status,
-            "unexpected status; body: {}",
-            self.text
-        );
-        assert_eq!(
-            self.content_type(),
-            "application/problem+json",
-            "body: {}",
-            self.text
-        );
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        assert_eq!(self.content_type(), "application/problem+json", "body: {}", self.text);
         assert_eq!(self.body["status"], status, "body: {}", self.text);
-        assert!(self.body["type"]
-            .as_str()
-            .is_some_and(|kind| kind.starts_with("urn:tenderpool:problem:")));
-        assert!(
-            self.body["title"].is_string() && self.body["detail"].is_string(),
-            "body: {}",
-            self.text
-        );
+        assert!(self.body["type"].as_str().is_some_and(|kind| kind.starts_with("urn:tenderpool:problem:")));
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string(), "body: {}", self.text);
         self
     }
 }
@@ -190,13 +163,7 @@ impl TestApp {
         let store = Store::create(backend)?;
         let keys = Keys::hs256(SECRET.as_bytes(), None, None).expect("keys");
         let (address, handle) = start(&store.location(), 1024 * 1024);
-        Some(TestApp {
-            address,
-            keys,
-            client: awc::Client::default(),
-            handle,
-            store,
-        })
+        Some(TestApp { address, keys, client: awc::Client::default(), handle, store })
     }
 
     /// Stops the server and starts a new one on the same database.
@@ -208,9 +175,7 @@ impl TestApp {
     }
 
     pub fn token(&self, role: Role, unit: Option<&str>) -> String {
-        self.keys
-            .issue(&format!("{role:?}-user").to_lowercase(), role, unit, 600)
-            .expect("token")
+        self.keys.issue(&format!("{role:?}-user").to_lowercase(), role, unit, 600).expect("token")
     }
 
     pub fn admin(&self) -> String {
@@ -237,9 +202,7 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<(&str, Vec<u8>)>,
     ) -> Reply {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.address));
+        let mut request = self.client.request(method, format!("{}{path}", self.address));
         if let Some(token) = token {
             request = request.insert_header(("authorization", format!("Bearer {token}")));
         }
@@ -247,12 +210,7 @@ impl TestApp {
             request = request.insert_header((*name, *value));
         }
         let sent = match body {
-            Some((content_type, bytes)) => {
-                request
-                    .insert_header(("content-type", content_type))
-                    .send_body(bytes)
-                    .await
-            }
+            Some((content_type, bytes)) => request.insert_header(("content-type", content_type)).send_body(bytes).await,
             None => request.send().await,
         };
         let mut response = sent.expect("request reaches the server");
@@ -274,40 +232,14 @@ impl TestApp {
         self.post_with(path, token, &[], body).await
     }
 
-    pub async fn post_with(
-        &self,
-        path: &str,
-        token: &str,
-        headers: &[(&str, &str)],
-        body: &Value,
-    ) -> Reply {
+    pub async fn post_with(&self, path: &str, token: &str, headers: &[(&str, &str)], body: &Value) -> Reply {
         let bytes = serde_json::to_vec(body).expect("json");
-        self.send(
-            Method::POST,
-            path,
-            Some(token),
-            headers,
-            Some(("application/json", bytes)),
-        )
-        .await
+        self.send(Method::POST, path, Some(token), headers, Some(("application/json", bytes))).await
     }
 
-    pub async fn patch(
-        &self,
-        path: &str,
-        token: &str,
-        headers: &[(&str, &str)],
-        body: &Value,
-    ) -> Reply {
+    pub async fn patch(&self, path: &str, token: &str, headers: &[(&str, &str)], body: &Value) -> Reply {
         let bytes = serde_json::to_vec(body).expect("json");
-        self.send(
-            Method::PATCH,
-            path,
-            Some(token),
-            headers,
-            Some(("application/merge-patch+json", bytes)),
-        )
-        .await
+        self.send(Method::PATCH, path, Some(token), headers, Some(("application/merge-patch+json", bytes))).await
     }
 
     pub async fn post_demand(&self, token: &str, body: &Value) -> Reply {
@@ -338,8 +270,7 @@ impl TestApp {
             ("kg", "court", Some("lu")),
             ("luks", "outsourced", None),
         ] {
-            let body =
-                json!({"id": id, "name": format!("Unit {id}"), "kind": kind, "parent_id": parent});
+            let body = json!({"id": id, "name": format!("Unit {id}"), "kind": kind, "parent_id": parent});
             let reply = self.post("/api/v1/units", &admin, &body).await;
             assert_eq!(reply.status, 201, "seed unit {id}: {}", reply.text);
         }
@@ -351,12 +282,9 @@ fn start(location: &DatabaseLocation, body_limit: usize) -> (String, ServerHandl
     let keys = Keys::hs256(SECRET.as_bytes(), None, None).expect("keys");
     let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
     let address = format!("http://{}", listener.local_addr().expect("address"));
-    let server = server::listen(
-        listener,
-        AppState::new(database, keys, ProcurementSettings::default(), body_limit),
-        Some(2),
-    )
-    .expect("server starts");
+    let server =
+        server::listen(listener, AppState::new(database, keys, ProcurementSettings::default(), body_limit), Some(2))
+            .expect("server starts");
     let handle = server.handle();
     actix_web::rt::spawn(server);
     (address, handle)
@@ -396,8 +324,5 @@ fn test_database_urls_keep_host_and_options() {
         database_url("postgres://u:p@db:5432/test?sslmode=disable", "tp_x"),
         "postgres://u:p@db:5432/tp_x?sslmode=disable"
     );
-    assert_eq!(
-        database_url("postgres://postgres@127.0.0.1:5432", "tp_x"),
-        "postgres://postgres@127.0.0.1:5432/tp_x"
-    );
+    assert_eq!(database_url("postgres://postgres@127.0.0.1:5432", "tp_x"), "postgres://postgres@127.0.0.1:5432/tp_x");
 }

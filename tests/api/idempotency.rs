@@ -3,10 +3,7 @@ use serde_json::json;
 use crate::helpers::{laptop, TestApp};
 use crate::on_both_backends;
 
-on_both_backends!(
-    the_same_idempotency_key_creates_once,
-    concurrent_retries_with_one_key_create_once
-);
+on_both_backends!(the_same_idempotency_key_creates_once, concurrent_retries_with_one_key_create_once);
 
 async fn the_same_idempotency_key_creates_once(app: TestApp) {
     app.seed_units().await;
@@ -22,32 +19,16 @@ async fn the_same_idempotency_key_creates_once(app: TestApp) {
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.body, first.body, "the first answer, again");
     assert_eq!(again.header("location"), first.header("location"));
-    assert_eq!(
-        app.get("/api/v1/demands", &clerk).await.body["total"],
-        1,
-        "one demand"
-    );
+    assert_eq!(app.get("/api/v1/demands", &clerk).await.body["total"], 1, "one demand");
 
-    let other_body = app
-        .post_with(
-            "/api/v1/demands",
-            &clerk,
-            &key,
-            &laptop(41, 1400, "2027-03-31"),
-        )
-        .await;
+    let other_body = app.post_with("/api/v1/demands", &clerk, &key, &laptop(41, 1400, "2027-03-31")).await;
     other_body.assert_problem(409);
 
     // Keys are per caller: another unit's identical key is its own.
-    let other_unit = app
-        .post_with("/api/v1/demands", &app.unit("fd-dii"), &key, &body)
-        .await;
+    let other_unit = app.post_with("/api/v1/demands", &app.unit("fd-dii"), &key, &body).await;
     assert_eq!(other_unit.status, 201);
     assert_ne!(other_unit.body["id"], first.body["id"]);
-    assert_eq!(
-        app.get("/api/v1/demands", &app.officer()).await.body["total"],
-        2
-    );
+    assert_eq!(app.get("/api/v1/demands", &app.officer()).await.body["total"], 2);
 }
 
 async fn concurrent_retries_with_one_key_create_once(app: TestApp) {
@@ -66,11 +47,7 @@ async fn concurrent_retries_with_one_key_create_once(app: TestApp) {
         assert!(matches!(reply.status, 201 | 409), "{}", reply.text);
     }
     assert!(first.status == 201 || second.status == 201);
-    assert_eq!(
-        app.get("/api/v1/demands", &clerk).await.body["total"],
-        1,
-        "exactly one demand"
-    );
+    assert_eq!(app.get("/api/v1/demands", &clerk).await.body["total"], 1, "exactly one demand");
     let retry = app.post_with("/api/v1/demands", &clerk, &key, &body).await;
     assert_eq!(retry.header("idempotent-replayed"), Some("true"));
 }

@@ -8,6 +8,7 @@ mod cli;
 mod demands;
 mod errors;
 mod idempotency;
+mod imports;
 mod openapi;
 mod persistence;
 mod proposals;

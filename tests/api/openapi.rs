@@ -21,29 +21,16 @@ fn the_committed_openapi_document_is_what_the_code_generates() {
 
 #[test]
 fn every_operation_documents_its_errors_and_security() {
-    let document: serde_json::Value =
-        serde_json::from_str(&tenderpool::api::openapi_json()).unwrap();
-    assert_eq!(
-        document["components"]["securitySchemes"]["bearer"]["scheme"],
-        "bearer"
-    );
+    let document: serde_json::Value = serde_json::from_str(&tenderpool::api::openapi_json()).unwrap();
+    assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     for (path, operations) in document["paths"].as_object().unwrap() {
         for (method, operation) in operations.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();
-            assert!(
-                operation["summary"].is_string(),
-                "{method} {path} has a summary"
-            );
+            assert!(operation["summary"].is_string(), "{method} {path} has a summary");
             if path.starts_with("/api/") {
-                assert!(
-                    operation["security"].is_array(),
-                    "{method} {path} names its security"
-                );
+                assert!(operation["security"].is_array(), "{method} {path} names its security");
                 let problem = &responses["401"]["content"]["application/problem+json"];
-                assert!(
-                    problem.is_object(),
-                    "{method} {path} documents 401 as a problem"
-                );
+                assert!(problem.is_object(), "{method} {path} documents 401 as a problem");
             }
         }
     }
@@ -52,22 +39,14 @@ fn every_operation_documents_its_errors_and_security() {
 #[actix_web::test]
 async fn the_server_publishes_the_document_and_an_offline_swagger_ui() {
     let app = TestApp::spawn(Backend::Sqlite).unwrap();
-    let served = app
-        .send(Method::GET, "/openapi.json", None, &[], None)
-        .await;
+    let served = app.send(Method::GET, "/openapi.json", None, &[], None).await;
     assert_eq!(served.status, 200);
-    let generated: serde_json::Value =
-        serde_json::from_str(&tenderpool::api::openapi_json()).unwrap();
+    let generated: serde_json::Value = serde_json::from_str(&tenderpool::api::openapi_json()).unwrap();
     assert_eq!(served.body, generated);
     let ui = app.send(Method::GET, "/docs/", None, &[], None).await;
     assert_eq!(ui.status, 200);
     assert!(ui.text.contains("swagger-ui"), "{}", ui.text);
-    let script = app
-        .send(Method::GET, "/docs/swagger-ui-bundle.js", None, &[], None)
-        .await;
-    assert_eq!(
-        script.status, 200,
-        "the UI's script is served from the binary"
-    );
+    let script = app.send(Method::GET, "/docs/swagger-ui-bundle.js", None, &[], None).await;
+    assert_eq!(script.status, 200, "the UI's script is served from the binary");
     assert!(script.text.len() > 100_000);
 }
