@@ -51,7 +51,7 @@ async fn one_bad_row_among_many_writes_nothing_and_names_the_row(app: TestApp) {
     app.seed_units().await;
     let clerk = app.unit("buwd-vif");
     let mut lines: Vec<String> = (0..500).map(csv_line).collect();
-    lines[249] = "pc,0,1400,2027-03-31,tablet,windows,16,512,,,,,,,,\n".to_owned();
+    "pc,0,1400,2027-03-31,tablet,windows,16,512,,,,,,,,\n".clone_into(&mut lines[249]);
     let csv: String = std::iter::once(HEADER.to_owned()).chain(lines).collect();
     let reply = import(&app, &clerk, "text/csv", csv.into_bytes()).await;
     reply.assert_problem(422);
