@@ -4,6 +4,7 @@ pub mod audit;
 pub mod demands;
 pub mod health;
 pub mod imports;
+pub mod ocds;
 pub mod proposals;
 pub mod reports;
 pub mod support;
@@ -65,6 +66,7 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(proposals::generate_proposals)
             .service(proposals::list_proposals)
             .service(proposals::get_proposal)
+            .service(ocds::export_ocds)
             .service(proposals::approve_proposal)
             .service(proposals::reject_proposal)
             .service(proposals::tender_proposal)

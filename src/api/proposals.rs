@@ -435,7 +435,7 @@ pub async fn list_proposals(
     Ok(HttpResponse::Ok().json(ProposalPage { items, total, limit, offset }))
 }
 
-async fn load_one(
+pub async fn load_one(
     database: &Database,
     id: String,
     unit: Option<String>,

@@ -13,6 +13,7 @@ pub struct ProcurementSettings {
     pub lead_times: LeadTimes,
     pub savings: SavingsAssumptions,
     pub bundling: BundlingDefaults,
+    pub ocds: OcdsSettings,
 }
 
 /// Procedure thresholds for supplies in CHF excluding VAT (IVöB 2019 annexes 1 and 2).
@@ -149,6 +150,27 @@ pub struct BundlingDefaults {
 impl Default for BundlingDefaults {
     fn default() -> Self {
         BundlingDefaults { window_days: 180, min_units: 2 }
+    }
+}
+
+/// How proposals are published as Open Contracting Data Standard releases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct OcdsSettings {
+    /// The publisher's ocid prefix, registered with the Open Contracting Partnership.
+    pub ocid_prefix: String,
+    /// The coordinating body, shown as `procuringEntity`.
+    pub coordinator_id: String,
+    pub coordinator_name: String,
+}
+
+impl Default for OcdsSettings {
+    fn default() -> Self {
+        OcdsSettings {
+            ocid_prefix: "ocds-tenderpool".to_owned(),
+            coordinator_id: "coordination-office".to_owned(),
+            coordinator_name: "Koordinationsstelle Beschaffung".to_owned(),
+        }
     }
 }
 

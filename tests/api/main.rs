@@ -9,6 +9,7 @@ mod demands;
 mod errors;
 mod idempotency;
 mod imports;
+mod ocds;
 mod openapi;
 mod persistence;
 mod proposals;
