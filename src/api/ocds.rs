@@ -53,7 +53,7 @@ fn amount(chf: i64) -> Value {
 }
 
 /// Maps a proposal to an OCDS release; `names` gives unit names by id.
-pub fn release(view: &ProposalView, names: &HashMap<String, String>, settings: &ProcurementSettings) -> Value {
+fn release(view: &ProposalView, names: &HashMap<String, String>, settings: &ProcurementSettings) -> Value {
     let ocds = &settings.ocds;
     let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
     let mut parties: Vec<Value> = Vec::new();
