@@ -6,7 +6,7 @@ use crate::auth::Keys;
 use crate::config::{Command, Settings, TokenArgs};
 use crate::db::Database;
 use crate::server::{self, AppState};
-use crate::{api, seed};
+use crate::{api, delivery, seed};
 
 pub fn run(settings: &Settings, command: Option<Command>) -> Result<(), String> {
     match command.unwrap_or(Command::Serve) {
@@ -45,11 +45,13 @@ fn serve(settings: &Settings) -> Result<(), String> {
     let listener =
         TcpListener::bind(&settings.bind).map_err(|error| format!("cannot listen on {}: {error}", settings.bind))?;
     log::info!("tenderpool listens on http://{} (API docs at /docs/)", settings.bind);
-    let state = AppState::new(database.clone(), keys, procurement, settings.body_limit);
+    let state = AppState::new(database.clone(), keys, procurement, settings.delivery(), settings.body_limit);
     let workers = settings.workers;
+    let delivery_config = settings.delivery();
     actix_web::rt::System::new()
         .block_on(async move {
-            server::spawn_housekeeping(database);
+            server::spawn_housekeeping(database.clone());
+            delivery::spawn_worker(database, delivery_config);
             server::listen(listener, state, workers)?.await
         })
         .map_err(|error| format!("server failed: {error}"))

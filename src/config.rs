@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
+use crate::delivery::DeliveryConfig;
 use crate::domain::settings::ProcurementSettings;
 
 #[derive(Debug, Parser)]
@@ -64,6 +65,15 @@ pub struct Settings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "TENDERPOOL_WORKERS", global = true)]
     pub workers: Option<usize>,
+    /// Seconds before the first retry of a failed webhook delivery (then doubling).
+    #[arg(long, env = "TENDERPOOL_WEBHOOK_RETRY_SECONDS", default_value_t = 5, global = true)]
+    pub webhook_retry_seconds: u64,
+    /// Hours after which a failing webhook delivery is given up.
+    #[arg(long, env = "TENDERPOOL_WEBHOOK_GIVE_UP_HOURS", default_value_t = 24, global = true)]
+    pub webhook_give_up_hours: i64,
+    /// Comma-separated hosts webhook URLs may point to (default: any).
+    #[arg(long, env = "TENDERPOOL_WEBHOOK_ALLOWED_HOSTS", value_delimiter = ',', global = true)]
+    pub webhook_allowed_hosts: Vec<String>,
     /// Database connections per process (reads; SQLite writes use one more).
     #[arg(long, env = "TENDERPOOL_DB_POOL_SIZE", default_value_t = 8, global = true)]
     pub db_pool_size: u32,
@@ -121,6 +131,19 @@ impl DatabaseLocation {
 impl Settings {
     pub fn database(&self) -> Result<DatabaseLocation, String> {
         DatabaseLocation::parse(&self.database_url)
+    }
+
+    pub fn delivery(&self) -> DeliveryConfig {
+        DeliveryConfig {
+            retry_base_seconds: self.webhook_retry_seconds.max(1),
+            give_up_after: chrono::Duration::hours(self.webhook_give_up_hours.max(0)),
+            allowed_hosts: self
+                .webhook_allowed_hosts
+                .iter()
+                .map(|host| host.trim().to_owned())
+                .filter(|host| !host.is_empty())
+                .collect(),
+        }
     }
 
     /// The procurement settings: the defaults, overridden by the `--config` file.

@@ -12,6 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Keys;
 use crate::db::{idempotency, Database};
+use crate::delivery::DeliveryConfig;
 use crate::domain::settings::ProcurementSettings;
 use crate::{api, error};
 
@@ -21,15 +22,23 @@ pub struct AppState {
     pub database: web::Data<Database>,
     pub keys: web::Data<Keys>,
     pub settings: web::Data<ProcurementSettings>,
+    pub delivery: web::Data<DeliveryConfig>,
     pub body_limit: usize,
 }
 
 impl AppState {
-    pub fn new(database: Database, keys: Keys, settings: ProcurementSettings, body_limit: usize) -> Self {
+    pub fn new(
+        database: Database,
+        keys: Keys,
+        settings: ProcurementSettings,
+        delivery: DeliveryConfig,
+        body_limit: usize,
+    ) -> Self {
         AppState {
             database: web::Data::new(database),
             keys: web::Data::new(keys),
             settings: web::Data::new(settings),
+            delivery: web::Data::new(delivery),
             body_limit,
         }
     }
@@ -53,6 +62,7 @@ pub fn app(
         .app_data(state.database)
         .app_data(state.keys)
         .app_data(state.settings)
+        .app_data(state.delivery)
         .app_data(web::JsonConfig::default().limit(state.body_limit).error_handler(error::json_error))
         .app_data(web::PayloadConfig::default().limit(state.body_limit))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))

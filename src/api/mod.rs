@@ -9,6 +9,7 @@ pub mod proposals;
 pub mod reports;
 pub mod support;
 pub mod units;
+pub mod webhooks;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -26,11 +27,13 @@ Money is whole CHF excluding VAT.",
         license(name = "EUPL-1.2")
     ),
     modifiers(&BearerScheme),
+    components(schemas(webhooks::WebhookPayload)),
     tags(
         (name = "units", description = "Organisational units"),
         (name = "demands", description = "Units' planned purchases"),
         (name = "proposals", description = "Joint tender proposals and the officer's decisions"),
         (name = "reports", description = "Synergies, splitting risks and the settings in force"),
+        (name = "webhooks", description = "Signed event deliveries to other systems"),
         (name = "audit", description = "Who changed what"),
         (name = "operations", description = "Health and readiness"),
     )
@@ -75,6 +78,11 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(reports::synergy_report)
             .service(reports::splitting_report)
             .service(reports::get_settings)
+            .service(webhooks::create_webhook)
+            .service(webhooks::list_webhooks)
+            .service(webhooks::get_webhook)
+            .service(webhooks::delete_webhook)
+            .service(webhooks::list_deliveries)
             .service(audit::list_audit),
     );
 }

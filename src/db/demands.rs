@@ -6,11 +6,12 @@ use serde_json::{json, Value};
 
 use super::audit::{self, Actor};
 use super::schema::demands;
-use super::{new_id, now, units, DbConnection};
+use super::{new_id, now, units, webhooks, DbConnection};
 use crate::domain::demand::{parse_patch, DemandContent, DemandStatus, DemandTransition};
 use crate::domain::money::Chf;
 use crate::domain::spec::{Category, Spec};
 use crate::domain::validation::FieldError;
+use crate::domain::webhooks::EventType;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -110,6 +111,9 @@ pub fn create(
     diesel::insert_into(demands::table).values(&row).execute(connection)?;
     let detail = created_detail(&row);
     audit::record(connection, actor, "demand.created", "demand", &row.id, &detail)?;
+    if status == DemandStatus::Submitted {
+        webhooks::enqueue(connection, EventType::DemandSubmitted, event_data(&row))?;
+    }
     Ok(row)
 }
 
@@ -130,7 +134,16 @@ pub fn insert_all(connection: &mut DbConnection, actor: &Actor, rows: &[DemandRo
             detail: created_detail(row),
         })
         .collect();
-    audit::record_all(connection, actor, &entries)
+    audit::record_all(connection, actor, &entries)?;
+    let submitted = DemandStatus::Submitted.as_str();
+    let events =
+        rows.iter().filter(|row| row.status == submitted).map(|row| (EventType::DemandSubmitted, event_data(row)));
+    webhooks::enqueue_all(connection, events.collect())
+}
+
+/// What a webhook tells about demand: enough to fetch it, nothing more.
+fn event_data(row: &DemandRow) -> Value {
+    json!({"demand_id": row.id, "unit_id": row.unit_id, "status": row.status, "version": row.version})
 }
 
 /// Imports validated rows for active units, all or nothing; errors name the file's rows.
@@ -277,5 +290,11 @@ pub fn transition(
     }
     let action = format!("demand.{}", transition.verb());
     audit::record(connection, actor, &action, "demand", id, &json!({"from": from, "to": to}))?;
-    find_visible(connection, id, scope)
+    let row = find_visible(connection, id, scope)?;
+    let event = match transition {
+        DemandTransition::Submit => EventType::DemandSubmitted,
+        DemandTransition::Withdraw => EventType::DemandWithdrawn,
+    };
+    webhooks::enqueue(connection, event, event_data(&row))?;
+    Ok(row)
 }

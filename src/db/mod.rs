@@ -8,6 +8,7 @@ pub mod proposals;
 pub mod reports;
 pub mod schema;
 pub mod units;
+pub mod webhooks;
 
 use std::time::Duration;
 

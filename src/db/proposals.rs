@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor};
 use super::schema::{demands, proposal_lines, proposals, units};
-use super::{insert_all, new_id, now, DbConnection};
+use super::{insert_all, new_id, now, webhooks, DbConnection};
 use crate::domain::bundling::{bundle, BundleParams, Line, UnbundledReason};
 use crate::domain::demand::DemandStatus;
 use crate::domain::money::Chf;
@@ -19,6 +19,7 @@ use crate::domain::proposal::{
 use crate::domain::settings::ProcurementSettings;
 use crate::domain::spec::{Category, Spec};
 use crate::domain::splitting::{analyse, Spend};
+use crate::domain::webhooks::EventType;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -210,6 +211,8 @@ pub fn generate(
         })
         .collect();
     audit::record_all(connection, actor, &entries)?;
+    let events = generated.iter().map(|(row, _)| (EventType::ProposalGenerated, event_data(row))).collect();
+    webhooks::enqueue_all(connection, events)?;
 
     let unbundled = outcome.unbundled.iter().map(|&(index, reason)| (rows[index].0.clone(), reason)).collect();
     Ok(Generated { proposals: generated, unbundled })
@@ -516,7 +519,22 @@ pub fn transition(
     }
     let detail = json!({"from": from, "to": to, "decision": record});
     audit::record(connection, actor, &format!("proposal.{to}"), "proposal", id, &detail)?;
-    find_visible(connection, id, None)
+    let row = find_visible(connection, id, None)?;
+    let event = match action {
+        ProposalAction::Approve => EventType::ProposalApproved,
+        ProposalAction::Reject => EventType::ProposalRejected,
+        ProposalAction::Tender => EventType::ProposalTendered,
+        ProposalAction::Award => EventType::ProposalAwarded,
+        ProposalAction::Cancel => EventType::ProposalCancelled,
+    };
+    webhooks::enqueue(connection, event, event_data(&row))?;
+    Ok(row)
+}
+
+/// What a webhook tells about a proposal: enough to fetch it, nothing more.
+fn event_data(row: &ProposalRow) -> Value {
+    json!({"proposal_id": row.id, "status": row.status, "title": row.title, "category": row.category,
+           "estimated_value_chf": row.estimated_value_chf, "version": row.version})
 }
 
 /// Marks every line's demand bundled, if each is still submitted and unchanged since the

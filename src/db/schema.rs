@@ -109,4 +109,64 @@ diesel::table! {
 
 diesel::joinable!(proposal_lines -> proposals (proposal_id));
 diesel::joinable!(proposal_lines -> demands (demand_id));
-diesel::allow_tables_to_appear_in_same_query!(units, demands, audit_log, idempotency_keys, proposals, proposal_lines);
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        active -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_jobs (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Text,
+        job_id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        attempt -> Integer,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(webhook_jobs -> webhook_events (event_id));
+diesel::joinable!(webhook_jobs -> webhooks (webhook_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    units,
+    demands,
+    audit_log,
+    idempotency_keys,
+    proposals,
+    proposal_lines,
+    webhooks,
+    webhook_events,
+    webhook_jobs,
+    webhook_attempts
+);

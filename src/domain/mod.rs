@@ -14,6 +14,7 @@ pub mod spec;
 pub mod splitting;
 pub mod unit;
 pub mod validation;
+pub mod webhooks;
 
 /// Declares a closed enum with its snake_case wire names, so parsing, rendering and the
 /// "must be one of" messages come from one list.

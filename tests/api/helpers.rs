@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use tenderpool::auth::{Keys, Role};
 use tenderpool::config::DatabaseLocation;
 use tenderpool::db::Database;
+use tenderpool::delivery::DeliveryConfig;
 use tenderpool::domain::settings::ProcurementSettings;
 use tenderpool::server::{self, AppState};
 
@@ -97,6 +98,7 @@ pub struct TestApp {
     keys: Keys,
     client: awc::Client,
     handle: ServerHandle,
+    worker: Option<actix_web::rt::task::JoinHandle<()>>,
     store: Store,
 }
 
@@ -160,18 +162,34 @@ pub fn electric_car(needed_by: &str) -> Value {
 impl TestApp {
     /// The app on a fresh database; `None` when PostgreSQL tests are not configured.
     pub fn spawn(backend: Backend) -> Option<TestApp> {
-        let store = Store::create(backend)?;
-        let keys = Keys::hs256(SECRET.as_bytes(), None, None).expect("keys");
-        let (address, handle) = start(&store.location(), 1024 * 1024);
-        Some(TestApp { address, keys, client: awc::Client::default(), handle, store })
+        Self::spawn_with(backend, true)
     }
 
-    /// Stops the server and starts a new one on the same database.
+    /// The app without its webhook worker, as if the process died before delivering.
+    pub fn spawn_with(backend: Backend, worker: bool) -> Option<TestApp> {
+        let store = Store::create(backend)?;
+        let keys = Keys::hs256(SECRET.as_bytes(), None, None).expect("keys");
+        let running = start(&store.location(), 1024 * 1024, worker);
+        Some(TestApp {
+            address: running.address,
+            keys,
+            client: awc::Client::default(),
+            handle: running.handle,
+            worker: running.worker,
+            store,
+        })
+    }
+
+    /// Stops the server (and its worker) and starts a new one, with a worker, on the same database.
     pub async fn restart(&mut self) {
         self.handle.stop(true).await;
-        let (address, handle) = start(&self.store.location(), 1024 * 1024);
-        self.address = address;
-        self.handle = handle;
+        if let Some(worker) = self.worker.take() {
+            worker.abort();
+        }
+        let running = start(&self.store.location(), 1024 * 1024, true);
+        self.address = running.address;
+        self.handle = running.handle;
+        self.worker = running.worker;
     }
 
     pub fn token(&self, role: Role, unit: Option<&str>) -> String {
@@ -277,17 +295,29 @@ impl TestApp {
     }
 }
 
-fn start(location: &DatabaseLocation, body_limit: usize) -> (String, ServerHandle) {
+/// A server on a free loopback port; with `worker`, the webhook worker runs beside it.
+fn start(location: &DatabaseLocation, body_limit: usize, worker: bool) -> Running {
     let database = Database::open(location, 4).expect("database opens");
     let keys = Keys::hs256(SECRET.as_bytes(), None, None).expect("keys");
     let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
     let address = format!("http://{}", listener.local_addr().expect("address"));
-    let server =
-        server::listen(listener, AppState::new(database, keys, ProcurementSettings::default(), body_limit), Some(2))
-            .expect("server starts");
+    let worker = worker.then(|| tenderpool::delivery::spawn_worker(database.clone(), delivery_config()));
+    let state = AppState::new(database, keys, ProcurementSettings::default(), delivery_config(), body_limit);
+    let server = server::listen(listener, state, Some(2)).expect("server starts");
     let handle = server.handle();
     actix_web::rt::spawn(server);
-    (address, handle)
+    Running { address, handle, worker }
+}
+
+/// Retries after one second, so the tests need not wait long.
+fn delivery_config() -> DeliveryConfig {
+    DeliveryConfig { retry_base_seconds: 1, give_up_after: chrono::Duration::hours(1), allowed_hosts: Vec::new() }
+}
+
+struct Running {
+    address: String,
+    handle: ServerHandle,
+    worker: Option<actix_web::rt::task::JoinHandle<()>>,
 }
 
 /// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.

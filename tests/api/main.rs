@@ -14,3 +14,4 @@ mod openapi;
 mod persistence;
 mod proposals;
 mod units;
+mod webhooks;
