@@ -9,6 +9,7 @@ pub mod db;
 pub mod delivery;
 pub mod domain;
 pub mod error;
+pub mod metrics;
 pub mod seed;
 pub mod seed_demand;
 pub mod server;

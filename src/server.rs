@@ -14,6 +14,7 @@ use crate::auth::Keys;
 use crate::db::{idempotency, Database};
 use crate::delivery::DeliveryConfig;
 use crate::domain::settings::ProcurementSettings;
+use crate::metrics::{self, Metrics};
 use crate::{api, error};
 
 /// What every worker's app shares.
@@ -23,6 +24,7 @@ pub struct AppState {
     pub keys: web::Data<Keys>,
     pub settings: web::Data<ProcurementSettings>,
     pub delivery: web::Data<DeliveryConfig>,
+    pub metrics: web::Data<Metrics>,
     pub body_limit: usize,
 }
 
@@ -39,6 +41,7 @@ impl AppState {
             keys: web::Data::new(keys),
             settings: web::Data::new(settings),
             delivery: web::Data::new(delivery),
+            metrics: web::Data::new(Metrics::default()),
             body_limit,
         }
     }
@@ -63,6 +66,7 @@ pub fn app(
         .app_data(state.keys)
         .app_data(state.settings)
         .app_data(state.delivery)
+        .app_data(state.metrics)
         .app_data(web::JsonConfig::default().limit(state.body_limit).error_handler(error::json_error))
         .app_data(web::PayloadConfig::default().limit(state.body_limit))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
@@ -71,6 +75,7 @@ pub fn app(
         .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
         .default_service(web::to(error::no_route))
+        .wrap(middleware::from_fn(metrics::track))
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
 }
 

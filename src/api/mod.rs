@@ -54,7 +54,7 @@ impl Modify for BearerScheme {
 
 /// Registers every documented route.
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(health::health).service(health::ready).service(
+    config.service(health::health).service(health::ready).service(health::metrics).service(
         scope::scope("/api/v1")
             .service(units::list_units)
             .service(units::get_unit)

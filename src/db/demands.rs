@@ -173,6 +173,16 @@ pub fn import(
     Ok(new_rows.into_iter().map(|row| row.id).collect())
 }
 
+/// How many demand lines each status has.
+pub fn count_by_status(connection: &mut DbConnection) -> Result<Vec<(String, i64)>, ApiError> {
+    let mut counts = Vec::new();
+    for status in DemandStatus::ALL {
+        let count = demands::table.filter(demands::status.eq(status.as_str())).count().get_result(connection)?;
+        counts.push((status.as_str().to_owned(), count));
+    }
+    Ok(counts)
+}
+
 /// Finds demand the caller may see: with a unit scope, another unit's demand is "not found".
 pub fn find_visible(connection: &mut DbConnection, id: &str, scope: Option<&str>) -> Result<DemandRow, ApiError> {
     let row: Option<DemandRow> = demands::table.find(id).select(DemandRow::as_select()).first(connection).optional()?;
