@@ -27,6 +27,9 @@ struct Counters {
     latency: BTreeMap<String, Histogram>,
 }
 
+/// A gauge read at scrape time: name, help, and (labels, value) samples.
+pub type Gauge<'a> = (&'a str, &'a str, Vec<(String, i64)>);
+
 /// Shared by every worker of one process.
 #[derive(Default)]
 pub struct Metrics {
@@ -48,7 +51,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of the counters, followed by `gauges`.
-    pub fn render(&self, gauges: &[(&str, &str, Vec<(String, i64)>)]) -> String {
+    pub fn render(&self, gauges: &[Gauge]) -> String {
         let mut out = String::new();
         if let Ok(counters) = self.counters.lock() {
             out.push_str("# HELP tenderpool_http_requests_total HTTP requests by method, route pattern and status.\n");
