@@ -141,6 +141,7 @@ impl Keys {
         // Only the configured algorithm is accepted: no `none`, no RS/HS confusion.
         let mut validation = Validation::new(algorithm);
         validation.leeway = 30;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         match &issuer {
             Some(issuer) => validation.set_issuer(&[issuer]),
@@ -316,6 +317,21 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
+        }
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text as a bearer token is refused with 401, never a panic or a pass.
+        #[test]
+        fn arbitrary_tokens_are_refused(token in "[A-Za-z0-9_.=-]{0,300}") {
+            let keys = Keys::hs256(b"0123456789abcdef0123456789abcdef", None, None).unwrap();
+            prop_assert!(matches!(keys.verify(&token), Err(ApiError::Unauthorized(_))));
         }
     }
 }

@@ -45,7 +45,8 @@ fn serve(settings: &Settings) -> Result<(), String> {
     let listener =
         TcpListener::bind(&settings.bind).map_err(|error| format!("cannot listen on {}: {error}", settings.bind))?;
     log::info!("tenderpool listens on http://{} (API docs at /docs/)", settings.bind);
-    let state = AppState::new(database.clone(), keys, procurement, settings.delivery(), settings.body_limit);
+    let mut state = AppState::new(database.clone(), keys, procurement, settings.delivery(), settings.body_limit);
+    state.cors_origins.clone_from(&settings.cors_origins);
     let workers = settings.workers;
     let delivery_config = settings.delivery();
     actix_web::rt::System::new()

@@ -74,6 +74,9 @@ pub struct Settings {
     /// Comma-separated hosts webhook URLs may point to (default: any).
     #[arg(long, env = "TENDERPOOL_WEBHOOK_ALLOWED_HOSTS", value_delimiter = ',', global = true)]
     pub webhook_allowed_hosts: Vec<String>,
+    /// Comma-separated origins a browser may call the API from (default: none, CORS off).
+    #[arg(long, env = "TENDERPOOL_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
     /// Database connections per process (reads; SQLite writes use one more).
     #[arg(long, env = "TENDERPOOL_DB_POOL_SIZE", default_value_t = 8, global = true)]
     pub db_pool_size: u32,

@@ -26,6 +26,8 @@ pub struct AppState {
     pub delivery: web::Data<DeliveryConfig>,
     pub metrics: web::Data<Metrics>,
     pub body_limit: usize,
+    /// Origins allowed by CORS; empty: CORS is off and browsers block cross-origin calls.
+    pub cors_origins: Vec<String>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             delivery: web::Data::new(delivery),
             metrics: web::Data::new(Metrics::default()),
             body_limit,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -75,8 +78,35 @@ pub fn app(
         .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
         .default_service(web::to(error::no_route))
+        // Browsers send `Origin` on same-origin writes too: without configured origins the
+        // CORS middleware stays out of the way instead of refusing those.
+        .wrap(middleware::Condition::new(!state.cors_origins.is_empty(), cors(&state.cors_origins)))
+        .wrap(security_headers())
         .wrap(middleware::from_fn(metrics::track))
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+}
+
+/// Headers every answer carries: no sniffing, no framing, no referrer, no caching of data.
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
+        .add(("Cache-Control", "no-store"))
+}
+
+/// CORS for the configured origins only; with none, no cross-origin browser call is allowed.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers(["authorization", "content-type", "if-match", "idempotency-key", "accept"])
+        .expose_headers(["etag", "location", "x-total-count", "idempotent-replayed"])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }
 
 /// Starts serving on `listener`; the returned server stops gracefully on SIGINT or SIGTERM.

@@ -310,3 +310,52 @@ mod tests {
         assert!(!Bundled.is_editable() && Draft.is_editable());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|n| json!(n)),
+            "[ -~]{0,12}".prop_map(Value::String),
+            prop_oneof![Just("pc"), Just("vehicle"), Just("printer"), Just("2027-03-31"), Just("laptop")]
+                .prop_map(|s| json!(s)),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            let keys = prop_oneof![
+                Just("category".to_owned()),
+                Just("spec".to_owned()),
+                Just("quantity".to_owned()),
+                Just("unit_price_chf".to_owned()),
+                Just("needed_by".to_owned()),
+                Just("ram_gb".to_owned()),
+                Just("form_factor".to_owned()),
+                Just("budget_year".to_owned()),
+                "[a-z_]{1,8}",
+            ];
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(keys, inner, 0..8).prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Any JSON either parses into valid demand or names its bad fields; never a panic.
+        #[test]
+        fn arbitrary_bodies_parse_or_name_fields(body in json_value()) {
+            match parse_new(&body) {
+                Ok(new) => {
+                    prop_assert!((1..=MAX_QUANTITY).contains(&new.content.quantity));
+                    prop_assert!((1..=MAX_UNIT_PRICE_CHF).contains(&new.content.unit_price.0));
+                }
+                Err(errors) => prop_assert!(!errors.is_empty() && errors.iter().all(|e| !e.field.is_empty())),
+            }
+        }
+    }
+}

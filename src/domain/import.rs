@@ -171,3 +171,29 @@ mod tests {
         assert!(json_rows(serde_json::json!({"category": "pc"})).is_err());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever bytes arrive, reading them as CSV answers rows or errors, never a panic.
+        #[test]
+        fn arbitrary_csv_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+            if let Ok(rows) = csv_rows(&bytes) {
+                let _ = parse_rows(&rows);
+            }
+        }
+
+        /// Rows made of known columns with arbitrary cells are validated, never a panic.
+        #[test]
+        fn arbitrary_cells_never_panic(cells in prop::collection::vec("[ -~]{0,12}", 9)) {
+            let header = "category,quantity,unit_price_chf,needed_by,form_factor,os,ram_gb,storage_gb,screen_inches";
+            let text = format!("{header}\n{}\n", cells.iter().map(|cell| cell.replace(['"', ','], "")).collect::<Vec<_>>().join(","));
+            if let Ok(rows) = csv_rows(text.as_bytes()) {
+                let _ = parse_rows(&rows);
+            }
+        }
+    }
+}

@@ -13,5 +13,6 @@ mod ocds;
 mod openapi;
 mod persistence;
 mod proposals;
+mod security;
 mod units;
 mod webhooks;
