@@ -61,10 +61,12 @@ impl diesel::r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, connection: &mut DbConnection) -> Result<(), Self::Error> {
-        connection.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+        diesel::r2d2::R2D2Connection::ping(connection).map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _: &mut DbConnection) -> bool {
-        false
+    /// Checked when a connection returns to the pool: a connection PostgreSQL dropped is
+    /// discarded then, instead of with a query on every checkout.
+    fn has_broken(&self, connection: &mut DbConnection) -> bool {
+        diesel::r2d2::R2D2Connection::is_broken(connection)
     }
 }

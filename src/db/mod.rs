@@ -35,6 +35,34 @@ pub struct Database {
     /// SQLite has one writer at a time: a pool of one serialises writes in this process
     /// instead of failing them with `database is locked`. On PostgreSQL, the read pool.
     writes: Pool<Manager>,
+    /// Writes run on their own threads, so a long one (a generation) never holds up the
+    /// small pool of threads that serves reads.
+    writer_queue: std::sync::mpsc::Sender<WriteJob>,
+}
+
+type WriteJob = Box<dyn FnOnce() + Send>;
+
+/// Threads that take write jobs off one queue.
+fn start_writers(count: usize) -> std::sync::mpsc::Sender<WriteJob> {
+    let (sender, receiver) = std::sync::mpsc::channel::<WriteJob>();
+    let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+    for index in 0..count {
+        let receiver = receiver.clone();
+        let spawned = std::thread::Builder::new().name(format!("tenderpool-writer-{index}")).spawn(move || loop {
+            let job = match receiver.lock() {
+                Ok(queue) => queue.recv(),
+                Err(_) => return,
+            };
+            match job {
+                Ok(job) => job(),
+                Err(_) => return,
+            }
+        });
+        if let Err(error) = spawned {
+            log::error!("cannot start a database writer thread: {error}");
+        }
+    }
+    sender
 }
 
 impl Database {
@@ -49,15 +77,18 @@ impl Database {
                 .max_size(size)
                 .min_idle(Some(1))
                 .connection_timeout(Duration::from_secs(10))
+                // A test query on every checkout costs a parse per request; broken connections
+                // are found when they come back instead (`has_broken`).
+                .test_on_check_out(false)
                 .build(Manager::new(location.clone()))
                 .map_err(|error| format!("cannot open the database pool: {error}"))
         };
         let reads = build(pool_size.max(1))?;
-        let writes = match location {
-            DatabaseLocation::Sqlite(_) => build(1)?,
-            DatabaseLocation::Postgres(_) => reads.clone(),
+        let (writes, writer_threads) = match location {
+            DatabaseLocation::Sqlite(_) => (build(1)?, 1),
+            DatabaseLocation::Postgres(_) => (reads.clone(), (pool_size as usize / 2).max(2)),
         };
-        Ok(Database { reads, writes })
+        Ok(Database { reads, writes, writer_queue: start_writers(writer_threads) })
     }
 
     /// Runs `work` on a pooled connection off the async workers.
@@ -77,7 +108,12 @@ impl Database {
         T: Send + 'static,
     {
         let database = self.clone();
-        actix_web::web::block(move || database.write_blocking(work)).await?
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: WriteJob = Box::new(move || {
+            let _ = answer.send(database.write_blocking(work));
+        });
+        self.writer_queue.send(job).map_err(|_| ApiError::internal("the database writer threads stopped"))?;
+        answered.await.map_err(|_| ApiError::internal("a database write was dropped"))?
     }
 
     /// `write` for callers outside the HTTP server (the command line).
