@@ -12,6 +12,7 @@ mod imports;
 mod ocds;
 mod openapi;
 mod persistence;
+mod processes;
 mod proposals;
 mod security;
 mod units;
