@@ -62,7 +62,7 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let (app, openapi) = App::new()
+    let (app, mut openapi) = App::new()
         .into_utoipa_app()
         .openapi(api::ApiDoc::openapi())
         .app_data(state.database)
@@ -76,6 +76,7 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(error::path_error))
         .configure(api::configure)
         .split_for_parts();
+    api::complete(&mut openapi);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
         .default_service(web::to(error::no_route))
         // Browsers send `Origin` on same-origin writes too: without configured origins the

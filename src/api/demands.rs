@@ -249,7 +249,7 @@ pub async fn list_demands(
 #[utoipa::path(
     tag = "demands",
     request_body = CreateDemand,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes retries safe")),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = DemandView,
@@ -341,7 +341,7 @@ pub async fn get_demand(
     tag = "demands",
     params(
         ("id" = Uuid, Path, description = "Demand id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, in quotes"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The version you read, in quotes"),
     ),
     request_body(content = UpdateDemand, content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
@@ -400,7 +400,7 @@ async fn transition(
     tag = "demands",
     params(
         ("id" = Uuid, Path, description = "Demand id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, in quotes"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The version you read, in quotes"),
     ),
     security(("bearer" = [])),
     responses(
@@ -429,7 +429,7 @@ pub async fn submit_demand(
     tag = "demands",
     params(
         ("id" = Uuid, Path, description = "Demand id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, in quotes"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The version you read, in quotes"),
     ),
     security(("bearer" = [])),
     responses(

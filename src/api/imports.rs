@@ -56,13 +56,14 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::B
             (String = "text/csv", example = "category,quantity,unit_price_chf,needed_by,form_factor,os,ram_gb,storage_gb\npc,40,1400,2027-03-31,laptop,windows,16,512\n"),
         )
     ),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes retries safe")),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Every row imported", body = ImportResult),
         (status = 400, description = "Malformed JSON or an unsupported content type", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Units and admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More than 10 000 rows, or too large a body", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad rows, each row and field named; nothing imported", body = Problem, content_type = "application/problem+json"),
     )

@@ -52,6 +52,32 @@ impl Modify for BearerScheme {
     }
 }
 
+/// Any API operation answers 400 to a malformed path, query or header (a non-UUID id, a
+/// non-numeric `limit`, an unreadable `If-Match`): document that once for all of them.
+pub struct BadRequests;
+
+impl Modify for BadRequests {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let response = ResponseBuilder::new()
+            .description("Malformed path, query, header or body")
+            .content(
+                "application/problem+json",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+            )
+            .build();
+        for (path, item) in &mut openapi.paths.paths {
+            if !path.starts_with("/api/") {
+                continue;
+            }
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                operation.responses.responses.entry("400".to_owned()).or_insert_with(|| response.clone().into());
+            }
+        }
+    }
+}
+
 /// Registers every documented route.
 pub fn configure(config: &mut ServiceConfig) {
     config.service(health::health).service(health::ready).service(health::metrics).service(
@@ -89,7 +115,15 @@ pub fn configure(config: &mut ServiceConfig) {
 
 /// The OpenAPI document, as served at `/openapi.json` and committed under `openapi/`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts().1
+    let mut document =
+        actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts().1;
+    complete(&mut document);
+    document
+}
+
+/// What can only be added once the routes are collected.
+pub fn complete(document: &mut utoipa::openapi::OpenApi) {
+    BadRequests.modify(document);
 }
 
 /// The document as committed: pretty JSON with a final newline.

@@ -510,7 +510,7 @@ macro_rules! action_handler {
             tag = "proposals",
             params(
                 ("id" = Uuid, Path, description = "Proposal id"),
-                ("If-Match" = Option<String>, Header, description = "The version you read, in quotes"),
+                ("If-Match" = Option<String>, Header, nullable = false, description = "The version you read, in quotes"),
             ),
             request_body = $body,
             security(("bearer" = [])),

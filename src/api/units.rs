@@ -112,7 +112,7 @@ pub async fn get_unit(
 #[utoipa::path(
     tag = "units",
     request_body = CreateUnit,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes retries safe")),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = UnitView,

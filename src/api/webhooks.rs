@@ -143,7 +143,7 @@ fn owner(user: &AuthUser) -> Option<String> {
 #[utoipa::path(
     tag = "webhooks",
     request_body = CreateWebhook,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes retries safe")),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Subscribed; the answer holds the secret", body = WebhookView,
@@ -151,6 +151,7 @@ fn owner(user: &AuthUser) -> Option<String> {
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Admins and integrations only", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid URL, host not allowed, or unknown events", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -260,6 +261,7 @@ pub async fn delete_webhook(
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Admins and integrations only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription (or not yours)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "limit or offset out of range", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/webhooks/{id}/deliveries")]

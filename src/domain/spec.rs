@@ -46,6 +46,7 @@ closed_enum! {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"class": "passenger_car", "drive": "electric", "seats": 5, "all_wheel_drive": false}))]
 pub struct VehicleSpec {
     pub class: VehicleClass,
@@ -57,6 +58,7 @@ pub struct VehicleSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"format": "a4", "color": true, "multifunction": true, "pages_per_minute": 35}))]
 pub struct PrinterSpec {
     pub format: PaperFormat,
@@ -68,6 +70,7 @@ pub struct PrinterSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"form_factor": "laptop", "os": "windows", "ram_gb": 16, "storage_gb": 512, "screen_inches": 14.0}))]
 pub struct PcSpec {
     pub form_factor: FormFactor,
