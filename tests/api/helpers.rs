@@ -3,9 +3,11 @@
 
 use std::io::Write;
 use std::net::TcpListener;
-use std::sync::Once;
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use awc::http::{header::HeaderMap, Method};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{json, Value};
@@ -318,6 +320,74 @@ struct Running {
     address: String,
     handle: ServerHandle,
     worker: Option<actix_web::rt::task::JoinHandle<()>>,
+}
+
+/// One request as the receiver saw it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub id: String,
+    pub timestamp: String,
+    pub signature: String,
+    pub body: String,
+}
+
+/// A real webhook receiver on loopback that answers 500 to its first `failures` requests.
+pub struct Receiver {
+    pub url: String,
+    pub received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    pub fn start(failures: usize) -> Receiver {
+        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let log = received.clone();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let server = HttpServer::new(move || {
+            let log = log.clone();
+            App::new().route(
+                "/hook",
+                web::post().to(move |request: HttpRequest, body: web::Bytes| {
+                    let log = log.clone();
+                    async move {
+                        let header = |name: &str| {
+                            request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+                        };
+                        let mut log = log.lock().unwrap();
+                        log.push(Received {
+                            id: header("webhook-id"),
+                            timestamp: header("webhook-timestamp"),
+                            signature: header("webhook-signature"),
+                            body: String::from_utf8_lossy(&body).into_owned(),
+                        });
+                        if log.len() <= failures {
+                            HttpResponse::InternalServerError().finish()
+                        } else {
+                            HttpResponse::NoContent().finish()
+                        }
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        actix_web::rt::spawn(server);
+        Receiver { url, received }
+    }
+
+    /// Waits (bounded) until `count` requests arrived.
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+        for _ in 0..200 {
+            let received = self.received.lock().unwrap().clone();
+            if received.len() >= count {
+                return received;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the receiver got {} of {count} deliveries", self.received.lock().unwrap().len());
+    }
 }
 
 /// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.

@@ -7,13 +7,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use awc::Client;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{json, Value};
 use tenderpool::auth::{Keys, Role};
 
-use crate::helpers::{laptop, POSTGRES_URL_VARIABLE};
+use crate::helpers::{laptop, Receiver, POSTGRES_URL_VARIABLE};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_tenderpool");
 const SECRET: &str = "process-test-secret-process-test-secret-1";
@@ -141,37 +140,6 @@ async fn create_units(base: &str) {
     }
 }
 
-/// What a receiver got: each delivery's `webhook-id` and payload.
-type Deliveries = Arc<Mutex<Vec<(String, Value)>>>;
-
-/// A webhook receiver on loopback that acknowledges everything.
-fn receiver() -> (String, Deliveries) {
-    let seen: Deliveries = Arc::default();
-    let log = seen.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let server = HttpServer::new(move || {
-        let log = log.clone();
-        App::new().route(
-            "/hook",
-            web::post().to(move |request: HttpRequest, body: web::Bytes| {
-                let log = log.clone();
-                async move {
-                    let id = request.headers().get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-                    log.lock().unwrap().push((id, serde_json::from_slice(&body).unwrap_or(Value::Null)));
-                    HttpResponse::NoContent().finish()
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    actix_web::rt::spawn(server);
-    (url, seen)
-}
-
 async fn all_demand_ids(base: &str) -> Vec<String> {
     let officer = token(Role::Officer, None);
     let mut ids = Vec::new();
@@ -190,8 +158,8 @@ async fn all_demand_ids(base: &str) -> Vec<String> {
 async fn killed_in_the_middle_of_the_load(store: Store) {
     let mut server = Server::start(&store).await;
     create_units(&server.base).await;
-    let (hook, received) = receiver();
-    let subscription = json!({"url": hook, "events": ["demand.submitted"]});
+    let hook = Receiver::start(0);
+    let subscription = json!({"url": hook.url, "events": ["demand.submitted"]});
     assert_eq!(
         call(&server.base, "POST", "/api/v1/webhooks", &token(Role::Admin, None), Some(&subscription), None).await.0,
         201
@@ -257,11 +225,13 @@ async fn killed_in_the_middle_of_the_load(store: Store) {
 
     // Every committed demand's event arrives, including those committed just before the kill.
     for _ in 0..300 {
-        let delivered: HashSet<String> = received
+        let delivered: HashSet<String> = hook
+            .received
             .lock()
             .unwrap()
             .iter()
-            .filter_map(|(_, payload)| payload["data"]["demand_id"].as_str().map(str::to_owned))
+            .filter_map(|delivery| serde_json::from_str::<Value>(&delivery.body).ok())
+            .filter_map(|payload| payload["data"]["demand_id"].as_str().map(str::to_owned))
             .collect();
         if delivered.len() == stored.len() {
             let ids: HashSet<&String> = stored.iter().collect();
@@ -270,7 +240,7 @@ async fn killed_in_the_middle_of_the_load(store: Store) {
         }
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{} of {} events delivered", received.lock().unwrap().len(), stored.len());
+    panic!("{} of {} events delivered", hook.received.lock().unwrap().len(), stored.len());
 }
 
 #[actix_web::test]

@@ -1,86 +1,15 @@
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::helpers::{laptop, Backend, TestApp};
+use crate::helpers::{laptop, Backend, Received, Receiver, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(signed_deliveries_are_retried_with_the_same_id, subscriptions_follow_roles_and_rules);
-
-/// One request as the receiver saw it.
-#[derive(Debug, Clone)]
-struct Received {
-    id: String,
-    timestamp: String,
-    signature: String,
-    body: String,
-}
-
-/// A real webhook receiver on loopback that answers 500 to its first `failures` requests.
-struct Receiver {
-    url: String,
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-impl Receiver {
-    fn start(failures: usize) -> Receiver {
-        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let log = received.clone();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let server = HttpServer::new(move || {
-            let log = log.clone();
-            App::new().route(
-                "/hook",
-                web::post().to(move |request: HttpRequest, body: web::Bytes| {
-                    let log = log.clone();
-                    async move {
-                        let header = |name: &str| {
-                            request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
-                        };
-                        let mut log = log.lock().unwrap();
-                        log.push(Received {
-                            id: header("webhook-id"),
-                            timestamp: header("webhook-timestamp"),
-                            signature: header("webhook-signature"),
-                            body: String::from_utf8_lossy(&body).into_owned(),
-                        });
-                        if log.len() <= failures {
-                            HttpResponse::InternalServerError().finish()
-                        } else {
-                            HttpResponse::NoContent().finish()
-                        }
-                    }
-                }),
-            )
-        })
-        .workers(1)
-        .listen(listener)
-        .unwrap()
-        .run();
-        actix_web::rt::spawn(server);
-        Receiver { url, received }
-    }
-
-    /// Waits (bounded) until `count` requests arrived.
-    async fn wait_for(&self, count: usize) -> Vec<Received> {
-        for _ in 0..200 {
-            let received = self.received.lock().unwrap().clone();
-            if received.len() >= count {
-                return received;
-            }
-            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the receiver got {} of {count} deliveries", self.received.lock().unwrap().len());
-    }
-}
 
 /// Verifies a Standard Webhooks signature independently of the server's code.
 fn verify(secret: &str, received: &Received) -> bool {
