@@ -62,5 +62,7 @@ fn token(settings: &Settings, args: &TokenArgs) -> Result<(), String> {
     let keys = Keys::from_settings(settings)?;
     let token = keys.issue(&args.sub, args.role, args.unit.as_deref(), args.ttl)?;
     println!("{token}");
+    // On stderr, so that `TOKEN=$(tenderpool token …)` still captures the token alone.
+    eprintln!("sign in to the web page: http://{}/ui/#token={token}", settings.bind);
     Ok(())
 }

@@ -78,6 +78,7 @@ pub fn app(
         .split_for_parts();
     api::complete(&mut openapi);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
+        .configure(api::ui::configure)
         .default_service(web::to(error::no_route))
         // Browsers send `Origin` on same-origin writes too: without configured origins the
         // CORS middleware stays out of the way instead of refusing those.

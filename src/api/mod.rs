@@ -8,6 +8,7 @@ pub mod ocds;
 pub mod proposals;
 pub mod reports;
 pub mod support;
+pub mod ui;
 pub mod units;
 pub mod webhooks;
 

@@ -50,3 +50,21 @@ async fn the_server_publishes_the_document_and_an_offline_swagger_ui() {
     assert_eq!(script.status, 200, "the UI's script is served from the binary");
     assert!(script.text.len() > 100_000);
 }
+
+#[actix_web::test]
+async fn the_officer_page_is_served_from_the_binary_with_a_strict_policy() {
+    let app = TestApp::spawn(Backend::Sqlite).unwrap();
+    let page = app.send(Method::GET, "/ui/", None, &[], None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.content_type().starts_with("text/html"));
+    assert!(page.text.contains(r#"<script src="/ui/app.js" defer></script>"#));
+    let policy = page.header("content-security-policy").unwrap();
+    assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    let script = app.send(Method::GET, "/ui/app.js", None, &[], None).await;
+    assert_eq!(script.status, 200);
+    assert!(script.text.contains("sessionStorage"), "the token is kept per tab");
+    assert!(!script.text.contains("localStorage.setItem(\"tenderpool.token"), "never in local storage");
+    // `/ui` redirects to `/ui/` (the client follows it).
+    let redirected = app.send(Method::GET, "/ui", None, &[], None).await;
+    assert_eq!(redirected.text, page.text);
+}
