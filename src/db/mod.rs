@@ -54,7 +54,13 @@ fn start_writers(count: usize) -> std::sync::mpsc::Sender<WriteJob> {
                 Err(_) => return,
             };
             match job {
-                Ok(job) => job(),
+                // A panicking job must not take the writer down with it: with SQLite it is the
+                // only one. Its caller gets an error when the job's answer channel is dropped.
+                Ok(job) => {
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                        log::error!("a database write panicked; the writer carries on");
+                    }
+                }
                 Err(_) => return,
             }
         });
