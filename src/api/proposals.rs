@@ -443,8 +443,7 @@ pub async fn load_one(
     database
         .read(move |conn| {
             let row = proposals::find_visible(conn, &id, unit.as_deref())?;
-            let mut lines = proposals::lines_of(conn, std::slice::from_ref(&row.id))?;
-            Ok((row, lines.remove(&id).unwrap_or_default()))
+            Ok((row, proposals::lines_of_one(conn, &id)?))
         })
         .await
 }
@@ -493,8 +492,7 @@ async fn act(
     let (row, lines) = database
         .write(move |conn| {
             let row = proposals::transition(conn, &actor, &id, expected, action, &decision)?;
-            let mut lines = proposals::lines_of(conn, std::slice::from_ref(&row.id))?;
-            Ok((row, lines.remove(&id).unwrap_or_default()))
+            Ok((row, proposals::lines_of_one(conn, &id)?))
         })
         .await?;
     let view = ProposalView::from_row(row, lines, None, &settings)?;

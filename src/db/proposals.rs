@@ -190,17 +190,20 @@ pub fn generate(
         today,
     };
     let created_at = now();
-    let mut generated = Vec::with_capacity(outcome.bundles.len());
-    for (position, bundled) in outcome.bundles.iter().enumerate() {
-        let evaluated = evaluate(bundled, &context);
-        let position = i32::try_from(position).unwrap_or(i32::MAX);
-        generated.push(proposal_rows(&evaluated, position, &rows, created_at));
-    }
-
-    let proposal_rows: Vec<ProposalRow> = generated.iter().map(|(row, _)| row.clone()).collect();
-    let line_rows: Vec<LineRow> = generated.iter().flat_map(|(_, lines)| lines.iter().cloned()).collect();
+    let (proposal_rows, line_groups): (Vec<ProposalRow>, Vec<Vec<LineRow>>) = outcome
+        .bundles
+        .iter()
+        .enumerate()
+        .map(|(position, bundled)| {
+            let position = i32::try_from(position).unwrap_or(i32::MAX);
+            proposal_rows(&evaluate(bundled, &context), position, &rows, created_at)
+        })
+        .unzip();
     insert_all!(connection, proposals::table, proposal_rows);
-    insert_all!(connection, proposal_lines::table, line_rows);
+    for lines in &line_groups {
+        insert_all!(connection, proposal_lines::table, lines);
+    }
+    let generated: Vec<(ProposalRow, Vec<LineRow>)> = proposal_rows.into_iter().zip(line_groups).collect();
     let entries: Vec<_> = generated
         .iter()
         .map(|(row, lines)| {
@@ -430,6 +433,11 @@ pub fn find_visible(connection: &mut DbConnection, id: &str, unit: Option<&str>)
         }
     }
     Ok(row)
+}
+
+/// The lines of one proposal, by position.
+pub fn lines_of_one(connection: &mut DbConnection, id: &str) -> Result<Vec<LineRow>, ApiError> {
+    Ok(lines_of(connection, &[id.to_owned()])?.remove(id).unwrap_or_default())
 }
 
 /// The lines of these proposals, by proposal then position.
