@@ -182,11 +182,11 @@ fn demand_csv_columns() -> Vec<&'static str> {
     CSV_FIELDS.iter().copied().chain(spec_columns).collect()
 }
 
-fn demand_csv_row(view: &DemandView) -> Vec<String> {
+fn demand_csv_row(columns: &[&str], view: &DemandView) -> Vec<String> {
     let record = serde_json::to_value(view).unwrap_or_default();
-    demand_csv_columns()
-        .into_iter()
-        .map(|column| match record.get(column).or_else(|| view.spec.get(column)) {
+    columns
+        .iter()
+        .map(|&column| match record.get(column).or_else(|| view.spec.get(column)) {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(text)) => text.clone(),
             Some(other) => other.to_string(),
@@ -237,7 +237,8 @@ pub async fn list_demands(
     let (rows, total) = database.read(move |conn| demands::list(conn, &filter, limit, offset)).await?;
     let items: Vec<DemandView> = rows.into_iter().map(DemandView::from_row).collect::<Result<_, _>>()?;
     if wants_csv(&request) {
-        return csv_response(&demand_csv_columns(), items.iter().map(demand_csv_row).collect(), total);
+        let columns = demand_csv_columns();
+        return csv_response(&columns, items.iter().map(|view| demand_csv_row(&columns, view)).collect(), total);
     }
     Ok(HttpResponse::Ok().json(DemandPage { items, total, limit, offset }))
 }
