@@ -185,7 +185,10 @@ pub fn count_by_status(connection: &mut DbConnection) -> Result<Vec<(String, i64
 
 /// Finds demand the caller may see: with a unit scope, another unit's demand is "not found".
 pub fn find_visible(connection: &mut DbConnection, id: &str, scope: Option<&str>) -> Result<DemandRow, ApiError> {
-    let row: Option<DemandRow> = demands::table.find(id).select(DemandRow::as_select()).first(connection).optional()?;
+    // `get_result`, not `first`: SQLite re-prepares a cached statement whenever its bound
+    // `LIMIT` is bound again, and that re-parse cost a third of this request (found with perf).
+    let row: Option<DemandRow> =
+        demands::table.find(id).select(DemandRow::as_select()).get_result(connection).optional()?;
     match row {
         Some(row) if scope.is_none_or(|unit| unit == row.unit_id) => Ok(row),
         _ => Err(ApiError::not_found("demand", id)),

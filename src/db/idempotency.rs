@@ -56,7 +56,7 @@ pub fn once(
     };
     let current = now();
     let key = idempotency_keys::table.find((&request.scope, &request.key));
-    if let Some(row) = key.select(KeyRow::as_select()).first(connection).optional()? {
+    if let Some(row) = key.select(KeyRow::as_select()).get_result(connection).optional()? {
         if row.created_at > current - Duration::hours(RETENTION_HOURS) {
             if row.request_hash != request.request_hash {
                 return Err(ApiError::Conflict(

@@ -420,7 +420,7 @@ pub fn list(
 /// The proposal, if the caller may see it: a unit only sees proposals holding its lines.
 pub fn find_visible(connection: &mut DbConnection, id: &str, unit: Option<&str>) -> Result<ProposalRow, ApiError> {
     let row: Option<ProposalRow> =
-        proposals::table.find(id).select(ProposalRow::as_select()).first(connection).optional()?;
+        proposals::table.find(id).select(ProposalRow::as_select()).get_result(connection).optional()?;
     let row = row.ok_or_else(|| ApiError::not_found("proposal", id))?;
     if let Some(unit) = unit {
         let holds: i64 = proposal_lines::table

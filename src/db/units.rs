@@ -29,7 +29,7 @@ pub fn list(connection: &mut DbConnection) -> Result<Vec<UnitRow>, ApiError> {
 }
 
 pub fn find(connection: &mut DbConnection, id: &str) -> Result<Option<UnitRow>, ApiError> {
-    Ok(units::table.find(id).select(UnitRow::as_select()).first(connection).optional()?)
+    Ok(units::table.find(id).select(UnitRow::as_select()).get_result(connection).optional()?)
 }
 
 pub fn count(connection: &mut DbConnection) -> Result<i64, ApiError> {

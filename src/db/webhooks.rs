@@ -88,7 +88,7 @@ pub fn list(connection: &mut DbConnection, owner: Option<&str>) -> Result<Vec<We
 
 pub fn find(connection: &mut DbConnection, id: &str, owner: Option<&str>) -> Result<WebhookRow, ApiError> {
     let row: Option<WebhookRow> =
-        webhooks::table.find(id).select(WebhookRow::as_select()).first(connection).optional()?;
+        webhooks::table.find(id).select(WebhookRow::as_select()).get_result(connection).optional()?;
     row.filter(|row| owner.is_none_or(|owner| owner == row.created_by))
         .ok_or_else(|| ApiError::not_found("webhook subscription", id))
 }
