@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::domain::validation::FieldError;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),

@@ -330,8 +330,8 @@ pub async fn get_demand(
     user.require(READERS)?;
     let scope = scope_for(&user);
     let id = id.into_inner().to_string();
-    let row = database.read(move |conn| demands::find_visible(conn, &id, scope.as_deref())).await?;
-    single(row)
+    let row = database.demand(id.clone()).await?;
+    single(demands::visible(row, &id, scope.as_deref())?)
 }
 
 /// Edit a demand

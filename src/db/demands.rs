@@ -189,6 +189,22 @@ pub fn find_visible(connection: &mut DbConnection, id: &str, scope: Option<&str>
     // `LIMIT` is bound again, and that re-parse cost a third of this request (found with perf).
     let row: Option<DemandRow> =
         demands::table.find(id).select(DemandRow::as_select()).get_result(connection).optional()?;
+    visible(row, id, scope)
+}
+
+/// The demand rows among `ids` (for batched lookups; the caller checks who may see them).
+pub fn fetch_many(connection: &mut DbConnection, ids: &[String]) -> Result<Vec<DemandRow>, ApiError> {
+    let query = || demands::table.filter(demands::id.eq_any(ids));
+    // On the inner connection, PostgreSQL gets `id = ANY($1)`: one prepared statement for
+    // every batch size, where the multi-backend connection would send a new `IN` list.
+    Ok(match connection {
+        DbConnection::Postgresql(inner) => query().select(DemandRow::as_select()).load(inner)?,
+        DbConnection::Sqlite(inner) => query().select(DemandRow::as_select()).load(inner)?,
+    })
+}
+
+/// `row` if the caller may see it: with a unit scope, another unit's demand is "not found".
+pub fn visible(row: Option<DemandRow>, id: &str, scope: Option<&str>) -> Result<DemandRow, ApiError> {
     match row {
         Some(row) if scope.is_none_or(|unit| unit == row.unit_id) => Ok(row),
         _ => Err(ApiError::not_found("demand", id)),

@@ -1,6 +1,7 @@
 //! Storage: the connection pools, migrations, and one module per table group.
 
 pub mod audit;
+pub mod batch;
 pub mod connection;
 pub mod demands;
 pub mod idempotency;
@@ -28,6 +29,9 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 /// Any key: it only has to be the same for every tenderpool process on one database.
 const MIGRATION_LOCK_KEY: i64 = 0x7465_6e64_6572;
 
+/// Threads answering batched lookups: two keep one query in flight while the next batch forms.
+const LOOKUP_THREADS: usize = 2;
+
 /// Handles to the database; cloning is cheap.
 #[derive(Clone)]
 pub struct Database {
@@ -38,6 +42,8 @@ pub struct Database {
     /// Writes run on their own threads, so a long one (a generation) never holds up the
     /// small pool of threads that serves reads.
     writer_queue: std::sync::mpsc::Sender<WriteJob>,
+    /// `GET /api/v1/demands/{id}`, the most frequent read, coalesced into batches.
+    demand_lookups: batch::Batcher<demands::DemandRow>,
 }
 
 type WriteJob = Box<dyn FnOnce() + Send>;
@@ -94,7 +100,11 @@ impl Database {
             DatabaseLocation::Sqlite(_) => (build(1)?, 1),
             DatabaseLocation::Postgres(_) => (reads.clone(), (pool_size as usize / 2).max(2)),
         };
-        Ok(Database { reads, writes, writer_queue: start_writers(writer_threads) })
+        let demand_lookups =
+            batch::Batcher::start("tenderpool-lookup", LOOKUP_THREADS, reads.clone(), demands::fetch_many, |row| {
+                &row.id
+            })?;
+        Ok(Database { reads, writes, writer_queue: start_writers(writer_threads), demand_lookups })
     }
 
     /// Runs `work` on a pooled connection off the async workers.
@@ -105,6 +115,11 @@ impl Database {
     {
         let pool = self.reads.clone();
         actix_web::web::block(move || work(&mut *pool.get()?)).await?
+    }
+
+    /// One demand by id, read together with the lookups waiting beside it.
+    pub async fn demand(&self, id: String) -> Result<Option<demands::DemandRow>, ApiError> {
+        self.demand_lookups.get(id).await
     }
 
     /// Runs `work` in one transaction off the async workers: all of it commits, or none.

@@ -8,6 +8,7 @@ on_both_backends!(
     a_unit_creates_reads_and_lists_its_demand,
     lists_filter_and_paginate,
     another_units_demand_is_not_found,
+    concurrent_reads_each_get_their_own_demand,
     roles_read_and_write_what_the_design_allows,
     validation_names_every_bad_field_at_once,
     a_patch_changes_only_what_it_names,
@@ -97,6 +98,40 @@ async fn another_units_demand_is_not_found(app: TestApp) {
     foreign["unit_id"] = json!("buwd-vif");
     app.post_demand(&other, &foreign).await.assert_problem(403);
     assert_eq!(app.get(&path, &owner).await.body["quantity"], 3, "nothing changed");
+}
+
+/// Reads that arrive together are answered together (one query per batch): each caller still
+/// gets exactly its own row, and a unit never gets another's.
+async fn concurrent_reads_each_get_their_own_demand(app: TestApp) {
+    app.seed_units().await;
+    let units = ["buwd-vif", "fd-dii"];
+    let mut created = Vec::new();
+    for (index, unit) in units.iter().cycle().take(12).enumerate() {
+        let quantity = i64::try_from(index).unwrap() + 1;
+        created.push((*unit, app.create_demand(&app.unit(unit), &laptop(quantity, 1000, "2027-05-31")).await));
+    }
+    let officer = app.officer();
+    let mut reads = Vec::new();
+    for (owner, demand) in &created {
+        let path = format!("/api/v1/demands/{}", demand["id"].as_str().unwrap());
+        let stranger = units.iter().find(|unit| *unit != owner).unwrap();
+        reads.push((path.clone(), app.unit(owner), Some(demand.clone())));
+        reads.push((path.clone(), app.unit(stranger), None));
+        reads.push((path, officer.clone(), Some(demand.clone())));
+    }
+    reads.push((format!("/api/v1/demands/{}", uuid::Uuid::new_v4()), officer.clone(), None));
+    let replies = futures_util::future::join_all(reads.iter().map(|(path, token, _)| app.get(path, token))).await;
+    for ((path, _, expected), reply) in reads.iter().zip(replies) {
+        match expected {
+            Some(demand) => {
+                assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+                assert_eq!(&reply.body, demand, "{path} answers its own row");
+            }
+            None => {
+                reply.assert_problem(404);
+            }
+        }
+    }
 }
 
 async fn roles_read_and_write_what_the_design_allows(app: TestApp) {
