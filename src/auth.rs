@@ -1,5 +1,7 @@
 //! Bearer JWTs: claims, roles, keys, and the `AuthUser` extractor.
 
+mod verified;
+
 use std::fs;
 use std::future::{ready, Ready};
 use std::io::Write;
@@ -102,6 +104,7 @@ pub struct Keys {
     validation: Validation,
     issuer: Option<String>,
     audience: Option<String>,
+    verified: verified::VerifiedTokens,
 }
 
 const MIN_SECRET_BYTES: usize = 32;
@@ -151,7 +154,15 @@ impl Keys {
             Some(audience) => validation.set_audience(&[audience]),
             None => validation.validate_aud = false,
         }
-        Keys { decoding, encoding, algorithm, validation, issuer, audience }
+        Keys {
+            decoding,
+            encoding,
+            algorithm,
+            validation,
+            issuer,
+            audience,
+            verified: verified::VerifiedTokens::default(),
+        }
     }
 
     /// The keys the settings call for: a public key, a secret, or the generated secret file
@@ -201,6 +212,10 @@ impl Keys {
     }
 
     pub fn verify(&self, token: &str) -> Result<AuthUser, ApiError> {
+        let now = now_seconds();
+        if let Some(user) = self.verified.get(token, now) {
+            return Ok(user);
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|error| ApiError::Unauthorized(format!("invalid token: {error}")))?;
         let claims = data.claims;
@@ -209,7 +224,10 @@ impl Keys {
         if role == Role::Unit && claims.unit.as_deref().is_none_or(str::is_empty) {
             return Err(ApiError::Unauthorized("a unit token must name its unit".to_owned()));
         }
-        Ok(AuthUser { sub: claims.sub, role, unit: claims.unit })
+        let user = AuthUser { sub: claims.sub, role, unit: claims.unit };
+        // Accepted for as long as the decoder would accept it: up to `exp` plus the leeway.
+        self.verified.insert(token, &user, claims.exp.saturating_add(self.validation.leeway), now);
+        Ok(user)
     }
 }
 
