@@ -25,9 +25,10 @@ impl Manager {
 }
 
 /// WAL lets readers run beside the one writer; the busy timeout makes a second process
-/// (a `seed` beside a running server) wait instead of failing.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+/// (a `seed` beside a running server) wait instead of failing. It comes first so that the
+/// other pragmas wait for a lock too.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 pub fn establish(location: &DatabaseLocation) -> Result<DbConnection, diesel::r2d2::Error> {
     use diesel::r2d2::Error;
