@@ -3,16 +3,17 @@
 mod verified;
 
 use std::fs;
-use std::future::{ready, Ready};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::config::{DatabaseLocation, Settings};
+use crate::db::Database;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, ToSchema)]
@@ -270,10 +271,22 @@ fn load_or_create_secret(path: &Path) -> Result<String, String> {
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<AuthUser, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<AuthUser, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(request))
+        let user = authenticate(request);
+        let database = request.app_data::<web::Data<Database>>().cloned();
+        Box::pin(async move {
+            let user = user?;
+            if let Some(unit) = user.unit.as_deref().filter(|_| user.role == Role::Unit) {
+                // A validly signed token for a unit nobody created speaks for no one.
+                let database = database.ok_or_else(|| ApiError::internal("the database is not configured"))?;
+                if !database.unit_exists(unit).await? {
+                    return Err(ApiError::Unauthorized(format!("the token's unit {unit:?} does not exist")));
+                }
+            }
+            Ok(user)
+        })
     }
 }
 

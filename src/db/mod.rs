@@ -44,6 +44,8 @@ pub struct Database {
     writer_queue: std::sync::mpsc::Sender<WriteJob>,
     /// `GET /api/v1/demands/{id}`, the most frequent read, coalesced into batches.
     demand_lookups: batch::Batcher<demands::DemandRow>,
+    /// Units seen to exist. Units are never deleted, so a unit found once stays found.
+    known_units: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 type WriteJob = Box<dyn FnOnce() + Send>;
@@ -104,7 +106,13 @@ impl Database {
             batch::Batcher::start("tenderpool-lookup", LOOKUP_THREADS, reads.clone(), demands::fetch_many, |row| {
                 &row.id
             })?;
-        Ok(Database { reads, writes, writer_queue: start_writers(writer_threads), demand_lookups })
+        Ok(Database {
+            reads,
+            writes,
+            writer_queue: start_writers(writer_threads),
+            demand_lookups,
+            known_units: std::sync::Arc::default(),
+        })
     }
 
     /// Runs `work` on a pooled connection off the async workers.
@@ -120,6 +128,21 @@ impl Database {
     /// One demand by id, read together with the lookups waiting beside it.
     pub async fn demand(&self, id: String) -> Result<Option<demands::DemandRow>, ApiError> {
         self.demand_lookups.get(id).await
+    }
+
+    /// Whether unit `id` exists; asks the database only until it has seen the unit once.
+    pub async fn unit_exists(&self, id: &str) -> Result<bool, ApiError> {
+        if self.known_units.lock().is_ok_and(|known| known.contains(id)) {
+            return Ok(true);
+        }
+        let lookup = id.to_owned();
+        let exists = self.read(move |conn| Ok(units::find(conn, &lookup)?.is_some())).await?;
+        if exists {
+            if let Ok(mut known) = self.known_units.lock() {
+                known.insert(id.to_owned());
+            }
+        }
+        Ok(exists)
     }
 
     /// Runs `work` in one transaction off the async workers: all of it commits, or none.

@@ -9,24 +9,34 @@ on_both_backends!(
     every_answer_carries_security_headers_and_no_cors,
     a_unit_probing_another_unit_gets_nothing,
     hostile_strings_are_stored_verbatim,
-    a_token_for_a_unit_that_does_not_exist_sees_and_writes_nothing,
+    a_token_for_a_unit_that_does_not_exist_is_refused,
 );
 
-async fn a_token_for_a_unit_that_does_not_exist_sees_and_writes_nothing(app: TestApp) {
+async fn a_token_for_a_unit_that_does_not_exist_is_refused(app: TestApp) {
     app.seed_units().await;
     app.create_demand(&app.unit("kg"), &laptop(3, 1000, "2030-01-31")).await;
     let ghost = app.unit("ghost");
-    assert_eq!(app.get("/api/v1/demands", &ghost).await.body["total"], 0);
-    assert_eq!(app.get("/api/v1/proposals", &ghost).await.body["total"], 0);
-    let refused = app.post_demand(&ghost, &laptop(1, 1000, "2030-01-31")).await;
-    refused.assert_problem(422);
-    assert_eq!(refused.error_fields(), ["unit_id"]);
+    for path in ["/api/v1/demands", "/api/v1/proposals", "/api/v1/units"] {
+        app.get(path, &ghost).await.assert_problem(401);
+    }
+    app.post_demand(&ghost, &laptop(1, 1000, "2030-01-31")).await.assert_problem(401);
     let csv = "category,quantity,unit_price_chf,needed_by,form_factor,os,ram_gb,storage_gb\npc,1,1000,2030-01-31,laptop,windows,16,512\n";
     let import = app
         .send(Method::POST, "/api/v1/demands/import", Some(&ghost), &[], Some(("text/csv", csv.as_bytes().to_vec())))
         .await;
-    import.assert_problem(422);
+    import.assert_problem(401);
     assert_eq!(app.get("/api/v1/demands", &app.officer()).await.body["total"], 1, "nothing was written");
+
+    // Once the unit is created, the same token works.
+    let created = app
+        .post(
+            "/api/v1/units",
+            &app.admin(),
+            &json!({"id": "ghost", "name": "Geisterbahn", "kind": "office", "parent_id": "lu"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(app.get("/api/v1/demands", &ghost).await.status, 200);
 }
 
 fn now() -> i64 {

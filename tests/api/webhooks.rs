@@ -71,6 +71,7 @@ async fn signed_deliveries_are_retried_with_the_same_id(app: TestApp) {
 }
 
 async fn subscriptions_follow_roles_and_rules(app: TestApp) {
+    app.seed_units().await;
     let body = json!({"url": "https://finance.lu.ch/hooks", "events": ["proposal.awarded"]});
     for forbidden in [app.officer(), app.unit("kg")] {
         app.post("/api/v1/webhooks", &forbidden, &body).await.assert_problem(403);
