@@ -17,7 +17,7 @@ use super::connection::Manager;
 use super::DbConnection;
 use crate::error::ApiError;
 
-/// Keys one query asks for at most; bounds the query and the wait of the first in a batch.
+/// Keys one query asks for at most; more wait for the next query.
 const MAX_BATCH: usize = 64;
 
 /// Loads the rows among `keys` that exist, in any order.
