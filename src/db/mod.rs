@@ -29,9 +29,6 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 /// Any key: it only has to be the same for every tenderpool process on one database.
 const MIGRATION_LOCK_KEY: i64 = 0x7465_6e64_6572;
 
-/// Threads answering batched lookups: two keep one query in flight while the next batch forms.
-const LOOKUP_THREADS: usize = 2;
-
 /// Handles to the database; cloning is cheap.
 #[derive(Clone)]
 pub struct Database {
@@ -103,9 +100,7 @@ impl Database {
             DatabaseLocation::Postgres(_) => (reads.clone(), (pool_size as usize / 2).max(2)),
         };
         let demand_lookups =
-            batch::Batcher::start("tenderpool-lookup", LOOKUP_THREADS, reads.clone(), demands::fetch_many, |row| {
-                &row.id
-            })?;
+            batch::Batcher::start("tenderpool-lookup", reads.clone(), demands::fetch_many, |row| &row.id)?;
         Ok(Database {
             reads,
             writes,
