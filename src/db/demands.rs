@@ -275,27 +275,41 @@ pub fn update(
         return Err(ApiError::Conflict(format!("demand {id} is {status} and can no longer be edited")));
     }
     let content = parse_patch(&row.content()?, patch).map_err(ApiError::Validation)?;
-    let updated_at = now();
-    let changed = diesel::update(demands::table.find(id).filter(demands::version.eq(row.version)))
+    let read_version = row.version;
+    // The row as the update leaves it, so it need not be read back.
+    let updated = DemandRow {
+        spec: spec_text(&content.spec),
+        cpv: content.spec.cpv().to_owned(),
+        quantity: content.quantity,
+        unit_price_chf: content.unit_price.0,
+        needed_by: content.needed_by,
+        budget_year: content.budget_year,
+        delivery_site: content.delivery_site,
+        justification: content.justification,
+        version: read_version + 1,
+        updated_at: now(),
+        ..row
+    };
+    let changed = diesel::update(demands::table.find(id).filter(demands::version.eq(read_version)))
         .set((
-            demands::spec.eq(spec_text(&content.spec)),
-            demands::cpv.eq(content.spec.cpv()),
-            demands::quantity.eq(content.quantity),
-            demands::unit_price_chf.eq(content.unit_price.0),
-            demands::needed_by.eq(content.needed_by),
-            demands::budget_year.eq(content.budget_year),
-            demands::delivery_site.eq(&content.delivery_site),
-            demands::justification.eq(&content.justification),
-            demands::version.eq(row.version + 1),
-            demands::updated_at.eq(updated_at),
+            demands::spec.eq(&updated.spec),
+            demands::cpv.eq(&updated.cpv),
+            demands::quantity.eq(updated.quantity),
+            demands::unit_price_chf.eq(updated.unit_price_chf),
+            demands::needed_by.eq(updated.needed_by),
+            demands::budget_year.eq(updated.budget_year),
+            demands::delivery_site.eq(&updated.delivery_site),
+            demands::justification.eq(&updated.justification),
+            demands::version.eq(updated.version),
+            demands::updated_at.eq(updated.updated_at),
         ))
         .execute(connection)?;
     if changed == 0 {
         return Err(lost_race(id));
     }
-    let detail = json!({"patch": patch, "version": row.version + 1});
+    let detail = json!({"patch": patch, "version": updated.version});
     audit::record(connection, actor, "demand.updated", "demand", id, &detail)?;
-    find_visible(connection, id, scope)
+    Ok(updated)
 }
 
 /// Submits or withdraws demand of the caller's unit.
@@ -311,15 +325,21 @@ pub fn transition(
     check_version(&row, if_match)?;
     let from = row.status()?;
     let to = transition.apply(from).map_err(ApiError::Conflict)?;
-    let changed = diesel::update(demands::table.find(id).filter(demands::version.eq(row.version)))
-        .set((demands::status.eq(to.as_str()), demands::version.eq(row.version + 1), demands::updated_at.eq(now())))
+    let read_version = row.version;
+    // The row as the update leaves it, so it need not be read back.
+    let row = DemandRow { status: to.as_str().to_owned(), version: read_version + 1, updated_at: now(), ..row };
+    let changed = diesel::update(demands::table.find(id).filter(demands::version.eq(read_version)))
+        .set((
+            demands::status.eq(&row.status),
+            demands::version.eq(row.version),
+            demands::updated_at.eq(row.updated_at),
+        ))
         .execute(connection)?;
     if changed == 0 {
         return Err(lost_race(id));
     }
     let action = format!("demand.{}", transition.verb());
     audit::record(connection, actor, &action, "demand", id, &json!({"from": from, "to": to}))?;
-    let row = find_visible(connection, id, scope)?;
     let event = match transition {
         DemandTransition::Submit => EventType::DemandSubmitted,
         DemandTransition::Withdraw => EventType::DemandWithdrawn,

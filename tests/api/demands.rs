@@ -293,6 +293,7 @@ async fn submit_and_withdraw_follow_the_life_cycle(app: TestApp) {
 
     let withdrawn = app.post(&format!("{path}/withdraw"), &clerk, &json!({})).await;
     assert_eq!(withdrawn.body["status"], "withdrawn");
+    assert_eq!(app.get(&path, &clerk).await.body, withdrawn.body, "the answer is what was stored");
     app.post(&format!("{path}/withdraw"), &clerk, &json!({})).await.assert_problem(409);
     app.patch(&path, &clerk, &[], &json!({"quantity": 5})).await.assert_problem(409);
     assert_eq!(app.get("/api/v1/demands?status=withdrawn", &clerk).await.body["total"], 1);
