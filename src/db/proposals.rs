@@ -490,13 +490,33 @@ pub fn transition(
     if let Some(value) = decision.awarded_value_chf {
         record["awarded_value_chf"] = json!(value);
     }
+    let read_version = row.version;
+    // The row as this action leaves it, so it need not be read back.
+    let mut row = ProposalRow {
+        status: to.as_str().to_owned(),
+        decision: Some(record.to_string()),
+        version: read_version + 1,
+        updated_at: at,
+        ..row
+    };
+    match action {
+        ProposalAction::Tender => row.tender_reference.clone_from(&decision.reference),
+        ProposalAction::Award => {
+            row.awarded_supplier.clone_from(&decision.supplier);
+            row.awarded_value_chf = decision.awarded_value_chf;
+        }
+        ProposalAction::Approve | ProposalAction::Cancel | ProposalAction::Reject => {}
+    }
     // Compare-and-swap on the version first: of two concurrent actions exactly one gets here.
-    let changed = diesel::update(proposals::table.find(id).filter(proposals::version.eq(row.version)))
+    let changed = diesel::update(proposals::table.find(id).filter(proposals::version.eq(read_version)))
         .set((
-            proposals::status.eq(to.as_str()),
-            proposals::decision.eq(record.to_string()),
-            proposals::version.eq(row.version + 1),
-            proposals::updated_at.eq(at),
+            proposals::status.eq(&row.status),
+            proposals::decision.eq(&row.decision),
+            proposals::tender_reference.eq(&row.tender_reference),
+            proposals::awarded_supplier.eq(&row.awarded_supplier),
+            proposals::awarded_value_chf.eq(row.awarded_value_chf),
+            proposals::version.eq(row.version),
+            proposals::updated_at.eq(row.updated_at),
         ))
         .execute(connection)?;
     if changed == 0 {
@@ -504,21 +524,8 @@ pub fn transition(
     }
     match action {
         ProposalAction::Approve => bundle_lines(connection, id, at)?,
-        ProposalAction::Tender => {
-            diesel::update(proposals::table.find(id))
-                .set(proposals::tender_reference.eq(&decision.reference))
-                .execute(connection)?;
-        }
-        ProposalAction::Award => {
-            diesel::update(proposals::table.find(id))
-                .set((
-                    proposals::awarded_supplier.eq(&decision.supplier),
-                    proposals::awarded_value_chf.eq(decision.awarded_value_chf),
-                ))
-                .execute(connection)?;
-        }
         ProposalAction::Cancel => unbundle_lines(connection, id, at)?,
-        ProposalAction::Reject => {}
+        ProposalAction::Tender | ProposalAction::Award | ProposalAction::Reject => {}
     }
     if !to.is_live() {
         diesel::update(proposal_lines::table.filter(proposal_lines::proposal_id.eq(id)))
@@ -527,7 +534,6 @@ pub fn transition(
     }
     let detail = json!({"from": from, "to": to, "decision": record});
     audit::record(connection, actor, &format!("proposal.{to}"), "proposal", id, &detail)?;
-    let row = find_visible(connection, id, None)?;
     let event = match action {
         ProposalAction::Approve => EventType::ProposalApproved,
         ProposalAction::Reject => EventType::ProposalRejected,

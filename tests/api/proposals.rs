@@ -269,6 +269,8 @@ async fn the_officer_tenders_awards_and_cancels(app: TestApp) {
     assert_eq!(awarded.status, 200, "{}", awarded.text);
     assert_eq!(awarded.body["status"], "awarded");
     assert_eq!(awarded.body["realised_savings_chf"], 19_000);
+    let stored = app.get(&format!("/api/v1/proposals/{laptop_id}"), &app.officer()).await;
+    assert_eq!(stored.body, awarded.body, "the answer is what was stored, the tender reference kept");
     action(&app, laptop_id, "cancel", &json!({"reason": "too late"})).await.assert_problem(409);
 
     // Cancelling an approved proposal returns its demand to submitted.
@@ -277,6 +279,8 @@ async fn the_officer_tenders_awards_and_cancels(app: TestApp) {
     action(&app, printer_draft, "cancel", &json!({})).await.assert_problem(422);
     let cancelled = action(&app, printer_draft, "cancel", &json!({"reason": "Budget cut"})).await;
     assert_eq!(cancelled.body["status"], "cancelled");
+    let stored = app.get(&format!("/api/v1/proposals/{printer_draft}"), &app.officer()).await;
+    assert_eq!(stored.body, cancelled.body, "the answer is what was stored");
     let printers_back = app.get("/api/v1/demands?category=printer", &app.officer()).await;
     assert!(printers_back.body["items"]
         .as_array()
